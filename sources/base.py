@@ -1,0 +1,157 @@
+"""The source contract: what every built-in and third-party source implements.
+
+A source declares its options as data (so config validation, ``farwatch init``
+and the docs come from one place), its capabilities as class variables, and a
+synchronous ``fetch`` that the poller runs in a worker thread. Failures are
+raised as ``SourceError`` with a short title fit for the screen.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+from farwatch.sources.model import Cursor, FetchResult
+
+OptionKind = Literal["str", "int", "float", "bool", "duration", "path", "url", "env", "choice"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One config key a source accepts.
+
+    ``kind == "env"`` names an environment variable holding a secret (the key
+    must end in ``_env``); the secret itself never appears in the config.
+    """
+
+    name: str
+    kind: OptionKind = "str"
+    required: bool = False
+    default: Any = None
+    help: str = ""
+    choices: tuple[str, ...] = ()
+
+
+ErrorKind = Literal[
+    "config", "dns", "refused", "timeout", "tls", "auth", "not_shared",
+    "rate_limited", "quota", "server", "protocol", "parse", "not_found", "io", "unknown",
+]
+
+
+class SourceError(Exception):
+    """A failure the user can act on.
+
+    Args:
+        message: plain words for the source-health screen (never a secret).
+        title: a few words for a badge or toast.
+        kind: the class of failure, used for wording and back-off policy.
+        retryable: False when polling again will not help (bad credentials,
+            sheet not shared, bad config): the poller then backs off hard.
+        retry_after: seconds the server asked us to wait, if it said so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        title: str = "source failed",
+        kind: ErrorKind = "unknown",
+        retryable: bool = True,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.title = title
+        self.kind = kind
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class TimerNotRunning(SourceError):
+    """Raised by ``stop_timer`` when the worker has no running timer."""
+
+    def __init__(self, message: str = "no timer is running") -> None:
+        super().__init__(message, title="nothing running", kind="not_found", retryable=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StopResult:
+    """What ``stop_timer`` did: the entry it stopped and when."""
+
+    entry_key: str
+    stopped_at: datetime
+    task: str = ""
+
+
+class Source(ABC):
+    """Base class for sources.
+
+    Subclasses set ``type_name`` (the ``type = ...`` in config and the entry
+    point name), ``options``, ``default_interval`` (seconds) and capability
+    flags, and implement ``fetch``. The constructor receives the validated
+    options, with defaults filled in.
+    """
+
+    type_name: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    options: ClassVar[tuple[Option, ...]] = ()
+    default_interval: ClassVar[float] = 60.0
+    can_stop_timer: ClassVar[bool] = False
+    provides_roster: ClassVar[bool] = False
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        self.name = name
+        self.config = dict(options)
+
+    @abstractmethod
+    def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
+        """Poll once.
+
+        Args:
+            cursor: what the previous successful fetch returned as ``cursor``
+                (empty on first run); lets sources fetch only what is new.
+            now: the injected clock's current time (UTC).
+        Returns:
+            The observations and the next cursor.
+        Raises:
+            SourceError: on any failure, with plain words for the user.
+        """
+
+    def stop_timer(self, who: str, now: datetime) -> StopResult:
+        """Stop ``who``'s running timer (``who`` as this source names them).
+
+        Raises:
+            SourceError: when the source cannot stop timers or the call fails.
+            TimerNotRunning: when nothing is running.
+        """
+        raise SourceError(
+            f"{self.type_name} cannot stop timers", title="not supported", kind="config",
+            retryable=False,
+        )
+
+    def close(self) -> None:
+        """Release connections; called when the poller stops."""
+
+    def secret(self, option: str) -> str:
+        """Read the secret named by the ``<option>`` env-var option.
+
+        Raises SourceError (auth, not retryable) naming the variable, never the
+        value, when it is unset.
+        """
+        var = self.config.get(option)
+        if not var:
+            raise SourceError(
+                f"{self.name}: no {option} configured", title="no credentials", kind="config",
+                retryable=False,
+            )
+        value = os.environ.get(str(var))
+        if not value:
+            raise SourceError(
+                f"{self.name}: environment variable {var} (from {option}) is not set",
+                title="no credentials", kind="auth", retryable=False,
+            )
+        return value
