@@ -1,0 +1,152 @@
+"""The facade the CLI, the dashboard and the actions use.
+
+It owns the pieces one process needs to watch a team: the configured sources,
+the cache (as writer, or read-only when a ``farwatch poll`` daemon already
+writes it), the audit log's pause state and the status derivation. Nothing
+here is clever; it keeps the wiring in one place so callers stay small.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from farwatch.sources.base import Source, SourceError
+from farwatch.sources.registry import load_source_class
+from farwatch.state import audit
+from farwatch.state.cache import Cache
+from farwatch.state.clock import Clock, system_clock
+from farwatch.state.derive import derive_statuses
+from farwatch.state.poller import PollOutcome, poll_sources
+from farwatch.state.settings import Settings, SourceSettings
+from farwatch.state.snapshot import CacheSnapshot, SourceHealth
+from farwatch.state.status import WorkerStatus
+
+
+class EngineError(Exception):
+    """The engine cannot do what was asked (not opened, read-only, unknown source)."""
+
+
+def build_source(spec: SourceSettings) -> Source:
+    """Instantiate the source a ``[[sources]]`` table describes.
+
+    Raises:
+        SourceError: kind ``config`` when the type is unknown or the plugin is broken.
+    """
+    try:
+        cls = load_source_class(spec.type)
+    except (LookupError, ImportError) as exc:
+        raise SourceError(str(exc), title="unknown source", kind="config", retryable=False) from exc
+    return cls(spec.name, spec.options)
+
+
+class Engine:
+    """Sources + cache + derive for one process."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock = system_clock,
+        sources: list[Source] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        built = sources if sources is not None else [build_source(s) for s in settings.sources]
+        self.sources: dict[str, Source] = {s.name: s for s in built}
+        self.intervals: dict[str, float] = {
+            s.name: s.interval for s in settings.sources if s.name in self.sources
+        }
+        for name, source in self.sources.items():
+            self.intervals.setdefault(name, source.default_interval)
+        self.notices: list[str] = []
+        self._cache: Cache | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------
+
+    def open(self, *, writer: bool = True) -> None:
+        """Open the cache; read-only when another process is the writer."""
+        cache = Cache.open(
+            self.settings.cache.path, retention=self.settings.cache.retention, writer=writer
+        )
+        self._cache = cache
+        self.notices.extend(cache.notices)
+        if cache.lock_holder:
+            self.notices.append(cache.lock_holder)
+
+    def close(self) -> None:
+        for source in self.sources.values():
+            try:
+                source.close()
+            except Exception:  # closing must never mask the real exit path
+                pass
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    def __enter__(self) -> Engine:
+        if self._cache is None:
+            self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def cache(self) -> Cache:
+        if self._cache is None:
+            raise EngineError("the cache is not open (call Engine.open first)")
+        return self._cache
+
+    @property
+    def read_only(self) -> bool:
+        return self.cache.read_only
+
+    @property
+    def lock_holder(self) -> str | None:
+        return self.cache.lock_holder
+
+    # -- polling ---------------------------------------------------------
+
+    def poll_all(self) -> list[PollOutcome]:
+        """Poll every source once, concurrently, with one cache write."""
+        return self._poll(list(self.sources.values()))
+
+    def poll_source(self, name: str) -> PollOutcome:
+        """Poll one source now (the dashboard's "poll now" and its scheduler)."""
+        source = self.sources.get(name)
+        if source is None:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise EngineError(f"no source named {name!r} (configured: {known})")
+        return self._poll([source])[0]
+
+    def _poll(self, sources: list[Source]) -> list[PollOutcome]:
+        if self.read_only:
+            raise EngineError(f"read-only: {self.lock_holder}")
+        with self._lock:  # the dashboard may poll two sources from two threads
+            return poll_sources(sources, self.cache, self.clock, intervals=self.intervals)
+
+    def reload(self) -> bool:
+        """Pick up a cache another process wrote; True when something changed."""
+        with self._lock:
+            return self.cache.reload_if_changed()
+
+    # -- reading ---------------------------------------------------------
+
+    def snapshot(self) -> CacheSnapshot:
+        with self._lock:
+            snap = self.cache.snapshot()
+        snap.paused = audit.paused_workers(self.settings.audit_file)
+        return snap
+
+    def statuses(self, now: datetime | None = None) -> list[WorkerStatus]:
+        return derive_statuses(self.snapshot(), self.settings, now or self.clock())
+
+    def health(self) -> list[SourceHealth]:
+        with self._lock:
+            known = self.cache.health()
+        rows = []
+        for name, source in self.sources.items():
+            rows.append(known.get(name) or SourceHealth(name=name, type=source.type_name))
+        return rows

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""One-command set-up for farwatch: ``python3 tasks.py demo`` or ``python3 tasks.py test``.
+
+Creates ``.venv`` beside this file on first use (and again whenever
+pyproject.toml changes), installs farwatch into it in editable mode with the
+extras the task needs, then runs the task inside it. Needs only Python 3.11+.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("FARWATCH_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+TASKS = {
+    "demo": ("farwatch demo on the bundled, live-simulated team", ""),
+    "test": ("the whole test suite", "test"),
+    "lint": ("ruff, mypy and the layering contracts", "test,dev"),
+    "bench": ("every benchmark in bench/", "test"),
+}
+
+
+def ensure_env(extras: str) -> None:
+    """Create the venv and (re)install when pyproject.toml or the extras changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"farwatch needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".farwatch-installed-{extras.replace(',', '-') or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    print(f"installing farwatch{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
+    run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    run([str(PY), "-m", "pip", "install", "--quiet", "-e", target])
+    stamp.write_text(digest)
+
+
+def run(cmd: list[str]) -> None:
+    code = subprocess.call(cmd, cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] not in TASKS:
+        width = max(map(len, TASKS))
+        lines = "\n".join(f"  {name:<{width}}  {text}" for name, (text, _) in TASKS.items())
+        sys.exit(f"usage: python3 tasks.py TASK [ARGS...]\n\ntasks:\n{lines}")
+    task, rest = argv[0], argv[1:]
+    ensure_env(TASKS[task][1])
+    if task == "demo":
+        os.execv(str(BIN / "farwatch"), [str(BIN / "farwatch"), "demo", *rest])
+    elif task == "test":
+        run([str(PY), "-m", "pytest", *rest])
+    elif task == "lint":
+        run([str(BIN / "ruff"), "check", "."])
+        run([str(BIN / "ruff"), "format", "--check", "."])
+        run([str(BIN / "mypy"), "sources", "state", "tui", "themes", "farwatch"])
+        run([str(BIN / "lint-imports")])
+    elif task == "bench":
+        for script in sorted((ROOT / "bench").glob("bench_*.py")):
+            print(f"\n== {script.name}", flush=True)
+            run([str(PY), str(script), *rest])
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
