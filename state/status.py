@@ -48,6 +48,9 @@ class WorkerStatus:
     currency: str = ""
     activity: tuple[float, ...] = field(default=())
     """Tracked hours per hour over the last 24 h, oldest first (sparkline)."""
+    problems: tuple[str, ...] = field(default=())
+    """Roster values that could not be used (bad timezone, hours, days, cap period),
+    each saying what was used instead; empty when the row is fine."""
 
     @property
     def stale(self) -> bool:
