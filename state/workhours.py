@@ -1,0 +1,428 @@
+"""A worker's working hours, in their own timezone.
+
+A check-in is only "late" by the time that passed while the worker was meant
+to be working, so everything here works on local wall-clock windows (say
+09:00-17:00, Mon-Fri, in Asia/Manila) turned into real UTC intervals one local
+day at a time. Doing the conversion per day is what keeps DST honest: a
+09:00-17:00 shift on the day New York springs forward is still 09:00-17:00 on
+the wall, and its length is whatever really elapsed between those instants.
+
+A window that crosses midnight (22:00-06:00) belongs to the day it starts on:
+"Mon-Fri" with a night shift means Monday night to Saturday morning.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MINUTES_PER_DAY = 24 * 60
+PERIODS = ("day", "week", "month", "task")
+
+Interval = tuple[datetime, datetime]
+
+
+class ScheduleError(ValueError):
+    """A timezone, hours or days value that cannot be understood."""
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """One daily working window, in minutes after the local midnight it starts on.
+
+    ``end`` is greater than ``start``; past 1440 it ends on the next day.
+    """
+
+    start: int
+    end: int
+
+    def __str__(self) -> str:
+        return f"{_hhmm(self.start)}-{_hhmm(self.end % MINUTES_PER_DAY or self.end)}"
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+# -- parsing -------------------------------------------------------------------
+
+_OFFSET = re.compile(r"(?:UTC|GMT)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
+_TIME = re.compile(r"(\d{1,2})(?::?(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?", re.IGNORECASE)
+_DASHES = re.compile(r"\s*[-–—]\s*|\s+to\s+", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _zone_names_by_folded() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def parse_timezone(text: str) -> tzinfo:
+    """An IANA zone ("Asia/Manila"), "UTC", or a fixed offset ("UTC+8", "+05:30").
+
+    Raises:
+        ScheduleError: the zone is unknown or empty.
+    """
+    name = text.strip()
+    if not name:
+        raise ScheduleError("the timezone is empty (expected an IANA name such as Asia/Manila)")
+    if name.casefold() in ("utc", "gmt", "z", "etc/utc"):
+        return UTC
+    offset = _OFFSET.fullmatch(name)
+    if offset:
+        sign, hh, mm = offset.groups()
+        delta = timedelta(hours=int(hh), minutes=int(mm or 0))
+        if delta > timedelta(hours=14):
+            raise ScheduleError(f"timezone offset {name!r} is beyond ±14:00")
+        return timezone(-delta if sign == "-" else delta)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    canonical = _zone_names_by_folded().get(name.casefold())
+    if canonical is not None:
+        return ZoneInfo(canonical)
+    raise ScheduleError(
+        f"unknown timezone {name!r} (expected an IANA name such as Asia/Manila or Europe/Kyiv)"
+    )
+
+
+def _parse_time(text: str, *, is_end: bool) -> int:
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        raise ScheduleError(f"cannot read the time {text.strip()!r} (expected HH:MM, e.g. 09:00)")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    meridiem = (match.group(3) or "").replace(".", "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            raise ScheduleError(f"{text.strip()!r}: with am/pm the hour must be 1-12")
+        hour = hour % 12 + (12 if meridiem == "pm" else 0)
+    if minute > 59 or hour > 24 or (hour == 24 and (minute or not is_end)):
+        raise ScheduleError(f"{text.strip()!r} is not a time of day")
+    return hour * 60 + minute
+
+
+def parse_hours(text: str) -> tuple[Window, ...]:
+    """ "09:00-17:00", "22:00-06:00", "09:00-12:00,13:00-18:00", "9am-5pm", "24h".
+
+    Raises:
+        ScheduleError: with the piece that could not be read.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ScheduleError("the working hours are empty (expected e.g. 09:00-17:00)")
+    if cleaned.casefold() in ("24h", "24/7", "always", "all day"):
+        return (Window(0, MINUTES_PER_DAY),)
+    windows: list[Window] = []
+    for piece in re.split(r"[,;]", cleaned):
+        parts = _DASHES.split(piece.strip())
+        if len(parts) != 2 or not all(parts):
+            raise ScheduleError(
+                f"cannot read the hours {piece.strip()!r} (expected START-END, e.g. 09:00-17:00)"
+            )
+        start = _parse_time(parts[0], is_end=False)
+        end = _parse_time(parts[1], is_end=True)
+        if end == start:
+            raise ScheduleError(
+                f"the hours {piece.strip()!r} start and end at the same time "
+                "(for round the clock use 00:00-24:00)"
+            )
+        if end < start:
+            end += MINUTES_PER_DAY  # crosses midnight: ends on the next day
+        windows.append(Window(start, end))
+    return tuple(sorted(windows, key=lambda w: (w.start, w.end)))
+
+
+def _day_index(token: str) -> int:
+    word = token.strip().rstrip(".").casefold()
+    found = [i for i, name in enumerate(DAY_NAMES) if len(word) >= 2 and name.startswith(word)]
+    if len(found) != 1:
+        raise ScheduleError(f"unknown day {token.strip()!r} (expected Mon, Tue, ... Sun)")
+    return found[0]
+
+
+def parse_days(text: str) -> frozenset[int]:
+    """ "Mon-Fri", "Mon,Wed,Fri", "Sun-Thu", "daily", "weekdays"; Monday is 0.
+
+    Raises:
+        ScheduleError: with the piece that could not be read.
+    """
+    cleaned = text.strip()
+    if not cleaned:
+        raise ScheduleError("the working days are empty (expected e.g. Mon-Fri)")
+    if cleaned.casefold() in ("daily", "every day", "everyday", "all", "all week", "7 days"):
+        return frozenset(range(7))
+    if cleaned.casefold() in ("weekdays", "workdays"):
+        return frozenset(range(5))
+    if cleaned.casefold() in ("weekends", "weekend"):
+        return frozenset((5, 6))
+    days: set[int] = set()
+    for piece in re.split(r"[,;/\s]+", _DASHES.sub("-", cleaned)):
+        if not piece:
+            continue
+        if "-" in piece:
+            first, _, last = piece.partition("-")
+            a, b = _day_index(first), _day_index(last)
+            days.update((a + i) % 7 for i in range((b - a) % 7 + 1))  # Sun-Thu wraps
+        else:
+            days.add(_day_index(piece))
+    if not days:
+        raise ScheduleError(f"cannot read the days {text.strip()!r} (expected e.g. Mon-Fri)")
+    return frozenset(days)
+
+
+def describe_days(days: frozenset[int]) -> str:
+    """The shortest usual spelling: "daily", "Mon-Fri", "Sun-Thu", "Mon,Wed,Fri"."""
+    if len(days) == 7:
+        return "daily"
+    # Start each run after a day off so that runs wrapping the week stay whole.
+    first = next(d for d in range(7) if (d - 1) % 7 not in days and d in days)
+    runs: list[tuple[int, int]] = []
+    for offset in range(7):
+        day = (first + offset) % 7
+        if day not in days:
+            continue
+        if runs and runs[-1][1] == (day - 1) % 7:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+
+    def name(d: int) -> str:
+        return DAY_NAMES[d][:3].title()
+
+    return ",".join(
+        name(a) if a == b else f"{name(a)}{'-' if (b - a) % 7 > 1 else ','}{name(b)}"
+        for a, b in runs
+    )
+
+
+# -- the schedule ----------------------------------------------------------------
+
+
+class Schedule:
+    """When one worker works: windows on some weekdays, in one timezone.
+
+    Instances are cheap to query repeatedly: each local day's UTC intervals are
+    computed once and kept (bounded), so sharing one ``Schedule`` between
+    workers with the same hours makes a whole team's derive fast.
+    """
+
+    __slots__ = ("_day_cache", "days", "tz", "tz_name", "windows")
+
+    _CACHE_LIMIT = 4096
+    _HORIZON_DAYS = 400
+
+    def __init__(
+        self, tz: tzinfo, windows: tuple[Window, ...], days: frozenset[int], tz_name: str = ""
+    ) -> None:
+        if not windows or not days:
+            raise ScheduleError("a schedule needs at least one window and one day")
+        self.tz = tz
+        self.tz_name = tz_name or str(tz)
+        self.windows = windows
+        self.days = days
+        self._day_cache: dict[date, tuple[Interval, ...]] = {}
+
+    @classmethod
+    def parse(cls, timezone: str, hours: str, days: str) -> Schedule:
+        """Build a schedule from roster text.
+
+        Raises:
+            ScheduleError: naming the timezone, hours or days that are wrong.
+        """
+        tz = parse_timezone(timezone)
+        name = getattr(tz, "key", None) or timezone.strip()
+        if tz is UTC:
+            name = "UTC"
+        return cls(tz, parse_hours(hours), parse_days(days), name)
+
+    def __repr__(self) -> str:
+        return f"Schedule({self.describe()!r})"
+
+    def describe(self) -> str:
+        """E.g. "09:00-17:00 Mon-Fri (Asia/Manila)"; for screens and messages."""
+        hours = ",".join(str(w) for w in self.windows)
+        return f"{hours} {describe_days(self.days)} ({self.tz_name})"
+
+    def local(self, at: datetime) -> datetime:
+        """``at`` on the worker's wall clock."""
+        return _aware(at).astimezone(self.tz)
+
+    # -- intervals ---------------------------------------------------------
+
+    def _day(self, day: date) -> tuple[Interval, ...]:
+        """UTC intervals of the windows that start on local ``day``."""
+        cached = self._day_cache.get(day)
+        if cached is not None:
+            return cached
+        result: tuple[Interval, ...] = ()
+        if day.weekday() in self.days:
+            result = tuple(
+                (self._instant(day, w.start), self._instant(day, w.end)) for w in self.windows
+            )
+        if len(self._day_cache) >= self._CACHE_LIMIT:
+            self._day_cache.clear()
+        self._day_cache[day] = result
+        return result
+
+    def _instant(self, day: date, minutes: int) -> datetime:
+        """The real instant of a wall-clock time on a local day.
+
+        A repeated wall time (autumn) is its first occurrence. A skipped one
+        (spring gap) is the moment the clock resumes: a shift "starting 02:30"
+        on the night the clock jumps 02:00 -> 03:00 starts at 03:00.
+        """
+        extra_days, minutes = divmod(minutes, MINUTES_PER_DAY)
+        wall = datetime.combine(
+            day + timedelta(days=extra_days), time(minutes // 60, minutes % 60), tzinfo=self.tz
+        )
+        instant = wall.astimezone(UTC)
+        naive = wall.replace(tzinfo=None)
+        if instant.astimezone(self.tz).replace(tzinfo=None) == naive:
+            return instant
+        return self._gap_end(wall.replace(fold=1).astimezone(UTC), instant, naive)
+
+    def _gap_end(self, first: datetime, second: datetime, wall: datetime) -> datetime:
+        """First whole second between two instants whose wall time is at or after ``wall``."""
+        low, high = sorted((int(first.timestamp()), int(second.timestamp())))
+        while high - low > 1:  # invariant: wall time at low < wall <= wall time at high
+            middle = (low + high) // 2
+            if datetime.fromtimestamp(middle, self.tz).replace(tzinfo=None) >= wall:
+                high = middle
+            else:
+                low = middle
+        return datetime.fromtimestamp(high, UTC)
+
+    def _raw_from(self, first_day: date, last_day: date | None) -> Iterator[Interval]:
+        """Intervals of windows starting on ``first_day`` onwards, ordered by start.
+
+        They may touch or overlap (a night shift running into a morning one);
+        callers merge as they go, which keeps an open-ended walk lazy.
+        """
+        day = first_day
+        stop = last_day if last_day is not None else first_day + timedelta(days=self._HORIZON_DAYS)
+        while day <= stop:
+            yield from self._day(day)
+            day += timedelta(days=1)
+
+    def intervals(self, start: datetime, end: datetime) -> Iterator[Interval]:
+        """Working time inside [start, end), as merged UTC intervals in order."""
+        start, end = _aware(start), _aware(end)
+        if end <= start:
+            return
+        first = start.astimezone(self.tz).date() - timedelta(days=1)
+        last = end.astimezone(self.tz).date()
+        current: Interval | None = None
+        for a, b in self._raw_from(first, last):
+            a, b = max(a, start), min(b, end)
+            if b <= a:
+                continue
+            if current is None:
+                current = (a, b)
+            elif a <= current[1]:
+                current = (current[0], max(current[1], b))
+            else:
+                yield current
+                current = (a, b)
+        if current is not None:
+            yield current
+
+    # -- questions ---------------------------------------------------------
+
+    def is_working(self, at: datetime) -> bool:
+        """Is ``at`` inside one of the worker's windows?"""
+        at = _aware(at)
+        today = at.astimezone(self.tz).date()
+        for day in (today - timedelta(days=1), today):
+            for start, end in self._day(day):
+                if start <= at < end:
+                    return True
+        return False
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> float:
+        """Real seconds of working time between two instants (0 if end <= start)."""
+        return sum((b - a).total_seconds() for a, b in self.intervals(start, end))
+
+    def next_start(self, after: datetime) -> datetime | None:
+        """When the next working stretch begins, at or after ``after`` (UTC).
+
+        A window that continues straight into another (a night shift followed
+        by a morning one) is one stretch, so its second half is not a "start".
+        None for a round-the-clock schedule that never stops.
+        """
+        after = _aware(after)
+        covered: datetime | None = None
+        for a, b in self._raw_from(after.astimezone(self.tz).date() - timedelta(days=1), None):
+            if a >= after and (covered is None or a > covered):
+                return a
+            covered = b if covered is None else max(covered, b)
+        return None
+
+    def add_working_seconds(self, start: datetime, seconds: float) -> datetime | None:
+        """The instant when ``seconds`` of working time have passed since ``start``.
+
+        None when that is more than about a year of schedule away.
+        """
+        start = _aware(start)
+        if seconds <= 0:
+            return start
+        remaining = timedelta(seconds=seconds)
+        covered = start  # working time before this instant is already counted
+        for a, b in self._raw_from(start.astimezone(self.tz).date() - timedelta(days=1), None):
+            a = max(a, covered)
+            if b <= a:
+                continue
+            if b - a >= remaining:
+                return a + remaining
+            remaining -= b - a
+            covered = b
+        return None
+
+    def period_start(self, period: str, at: datetime) -> datetime | None:
+        """Start (UTC) of the cap period containing ``at``, on the worker's calendar.
+
+        Days start at local midnight, weeks on local Monday, months on the 1st.
+        ``task`` has no start (the whole retained history counts): None.
+
+        Raises:
+            ValueError: unknown period.
+        """
+        day = self._period_first_day(period, at)
+        return None if day is None else self._midnight(day)
+
+    def period_end(self, period: str, at: datetime) -> datetime | None:
+        """Start (UTC) of the period after the one containing ``at``; None for ``task``."""
+        day = self._period_first_day(period, at)
+        if day is None:
+            return None
+        if period == "day":
+            return self._midnight(day + timedelta(days=1))
+        if period == "week":
+            return self._midnight(day + timedelta(days=7))
+        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+        return self._midnight(date(year, month, 1))
+
+    def _period_first_day(self, period: str, at: datetime) -> date | None:
+        today = self.local(at).date()
+        if period == "day":
+            return today
+        if period == "week":
+            return today - timedelta(days=today.weekday())
+        if period == "month":
+            return today.replace(day=1)
+        if period == "task":
+            return None
+        raise ValueError(f"unknown cap period {period!r} (expected one of {', '.join(PERIODS)})")
+
+    def _midnight(self, day: date) -> datetime:
+        return self._instant(day, 0)
+
+
+def _aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise ValueError("working-hours arithmetic needs timezone-aware datetimes")
+    return at
