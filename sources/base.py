@@ -140,9 +140,13 @@ class Source(ABC):
         """Read the secret named by the ``<option>`` env-var option.
 
         Raises SourceError (auth, not retryable) naming the variable, never the
-        value, when it is unset.
+        value, when it is unset. ``<name>_keyring = "service/username"`` in
+        place of ``<name>_env`` reads the secret from the system keyring.
         """
         var = self.config.get(option)
+        ref = None if var else self.config.get(option.removesuffix("_env") + "_keyring")
+        if ref:
+            return _keyring_secret(self.name, option, str(ref))
         if not var:
             raise SourceError(
                 f"{self.name}: no {option} configured", title="no credentials", kind="config",
@@ -155,3 +159,24 @@ class Source(ABC):
                 title="no credentials", kind="auth", retryable=False,
             )
         return value
+
+
+def _keyring_secret(source: str, option: str, ref: str) -> str:
+    """Look up ``service/username`` in the system keyring (never logs the value)."""
+    service, _, username = ref.partition("/")
+    try:
+        import keyring  # imported here: it is slow to import and rarely used
+
+        value = keyring.get_password(service, username)
+    except Exception as exc:  # no backend, locked keyring, D-Bus trouble
+        raise SourceError(
+            f"{source}: cannot read {ref} from the system keyring: {type(exc).__name__}",
+            title="no credentials", kind="auth", retryable=False,
+        ) from exc
+    if not value:
+        keyref = option.removesuffix("_env") + "_keyring"
+        raise SourceError(
+            f"{source}: the system keyring has no secret for {ref} (from {keyref})",
+            title="no credentials", kind="auth", retryable=False,
+        )
+    return value

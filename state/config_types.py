@@ -1,0 +1,93 @@
+"""Parsers for the value types a config file uses: durations, zones, hours.
+
+Timezones, hours and days are checked with ``farwatch.state.workhours`` (the
+parsers ``derive`` uses), so whatever the config accepts, status understands.
+
+Each parser raises ``ValueError`` with the expectation in words (what a user
+should have written); ``farwatch.state.config`` adds the file and key path.
+
+Durations are strings of number+unit parts in falling order: ``"45s"``,
+``"90m"``, ``"2h"``, ``"1h30m"``, ``"2d"``, ``"1.5h"``. A bare number is
+rejected on purpose: ``checkin_warn = 2`` could mean two seconds or two hours,
+and guessing wrong hides stale workers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from farwatch.state import workhours
+
+DURATION_EXPECTED = 'a duration like "90m" or "2h"'
+
+_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
+_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])")
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in a duration string such as ``"1h30m"``.
+
+    Raises:
+        ValueError: for anything else, including bare numbers.
+    """
+    s = text.strip().lower()
+    pos = 0
+    total = 0.0
+    last_rank = -1
+    for match in _PART.finditer(s):
+        if match.start() != pos:
+            break
+        rank = "dhms".index(match.group(2))
+        if rank <= last_rank:
+            raise ValueError(DURATION_EXPECTED)
+        last_rank = rank
+        total += float(match.group(1)) * _UNITS[match.group(2)]
+        pos = match.end()
+    if not s or pos != len(s.rstrip()) or last_rank < 0:
+        raise ValueError(DURATION_EXPECTED)
+    return total
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest duration string that ``parse_duration`` reads back."""
+    if seconds <= 0:
+        return "0s"
+    whole = round(seconds)
+    if whole != seconds or whole == 0:
+        return f"{seconds:g}s"
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, whole = divmod(whole, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
+def _schedule_check(parse: Callable[[str], object], expected: str) -> Callable[[str], str]:
+    """Validate with the parser ``derive`` itself uses, so config and status agree."""
+
+    def check(text: str) -> str:
+        try:
+            parse(text)
+        except ValueError as exc:  # workhours.ScheduleError is a ValueError
+            raise ValueError(expected) from exc
+        return text.strip()
+
+    return check
+
+
+TIMEZONE_EXPECTED = 'an IANA timezone like "Asia/Manila" or "UTC"'
+HOURS_EXPECTED = 'working hours like "09:00-17:00" or "22:00-06:00"'
+DAYS_EXPECTED = 'working days like "Mon-Fri" or "Mon,Wed,Fri"'
+
+parse_timezone = _schedule_check(workhours.parse_timezone, TIMEZONE_EXPECTED)
+parse_hours = _schedule_check(workhours.parse_hours, HOURS_EXPECTED)
+parse_days = _schedule_check(workhours.parse_days, DAYS_EXPECTED)
+
+
+def is_env_name(text: str) -> bool:
+    """True for a plausible environment variable name (``FARWATCH_IMAP_PASSWORD``)."""
+    return bool(_ENV_NAME.match(text))
