@@ -362,10 +362,13 @@ class Schedule:
             covered = b if covered is None else max(covered, b)
         return None
 
-    def add_working_seconds(self, start: datetime, seconds: float) -> datetime | None:
+    def add_working_seconds(
+        self, start: datetime, seconds: float, *, until: datetime | None = None
+    ) -> datetime | None:
         """The instant when ``seconds`` of working time have passed since ``start``.
 
-        None when that is more than about a year of schedule away.
+        None when that is later than ``until`` or more than about a year of
+        schedule away.
         """
         start = _aware(start)
         if seconds <= 0:
@@ -373,6 +376,8 @@ class Schedule:
         remaining = timedelta(seconds=seconds)
         covered = start  # working time before this instant is already counted
         for a, b in self._raw_from(start.astimezone(self.tz).date() - timedelta(days=1), None):
+            if until is not None and a > until:
+                return None
             a = max(a, covered)
             if b <= a:
                 continue

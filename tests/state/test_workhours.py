@@ -10,8 +10,8 @@ from farwatch.state.workhours import Schedule, ScheduleError, describe_days, par
 HOUR = 3600.0
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 # -- parsing -------------------------------------------------------------------
