@@ -14,6 +14,8 @@ Choices worth knowing:
 - An entry is clipped to the cap period. Its ``accrued_seconds`` (time an
   entry had before its current timer started) counts when the entry started
   inside the period, since when exactly it was worked is unknown.
+- Records later than ``now`` (beyond a small clock-skew tolerance) are left
+  out, so evaluating "as of" an earlier instant gives what was true then.
 - ``cap_eta`` is None when there is no cap, when the cap is already reached
   (the burn level says "over"), when nothing has been tracked yet, and when at
   the current pace the cap would not be reached before the period resets.
@@ -42,6 +44,10 @@ from farwatch.state.workhours import (
 )
 
 ACTIVITY_HOURS = 24
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""Records stamped later than ``now`` by more than this are ignored: ``now`` is
+in the past (``status --now``), so they had not happened yet. Within it they
+count, since a mail server's clock running a little fast is common."""
 _HOUR = timedelta(hours=1)
 _FALLBACK = WorkerDefaults()
 
@@ -63,11 +69,15 @@ class WorkerHistory:
 # -- indexing ------------------------------------------------------------------
 
 
-def _group_checkins(snapshot: CacheSnapshot, index: WorkerIndex) -> dict[str, list[CheckIn]]:
+def _group_checkins(
+    snapshot: CacheSnapshot, index: WorkerIndex, horizon: datetime
+) -> dict[str, list[CheckIn]]:
     grouped: dict[str, dict[str, CheckIn]] = {}
     match = index.match
     for rows in snapshot.checkins.values():
         for checkin in rows:
+            if checkin.at > horizon:
+                continue
             worker_id = match(checkin.who)
             if worker_id is not None:
                 by_key = grouped.get(worker_id)
@@ -77,11 +87,15 @@ def _group_checkins(snapshot: CacheSnapshot, index: WorkerIndex) -> dict[str, li
     return {worker_id: list(by_key.values()) for worker_id, by_key in grouped.items()}
 
 
-def _group_entries(snapshot: CacheSnapshot, index: WorkerIndex) -> dict[str, list[TimeEntry]]:
+def _group_entries(
+    snapshot: CacheSnapshot, index: WorkerIndex, horizon: datetime
+) -> dict[str, list[TimeEntry]]:
     grouped: dict[str, list[TimeEntry]] = {}
     match = index.match
     for rows in snapshot.entries.values():
         for entry in rows:
+            if entry.start > horizon:
+                continue
             worker_id = match(entry.who)
             if worker_id is not None:
                 grouped.setdefault(worker_id, []).append(entry)
@@ -310,8 +324,9 @@ def derive_statuses(
     now = now.astimezone(UTC)
     roster = snapshot.all_roster()
     index = WorkerIndex.build(roster)
-    checkins = _group_checkins(snapshot, index)
-    entries = _group_entries(snapshot, index)
+    horizon = now + FUTURE_TOLERANCE
+    checkins = _group_checkins(snapshot, index, horizon)
+    entries = _group_entries(snapshot, index, horizon)
     return [
         _status(
             row,

@@ -450,3 +450,23 @@ def test_worker_history_is_newest_first_and_only_theirs() -> None:
     assert [c.subject for c in history.checkins] == ["second", "first"]
     assert [e.task for e in history.entries] == ["b", "a"]
     assert worker_history(snap, "nobody").checkins == []
+
+
+def test_evaluating_as_of_an_earlier_instant_ignores_what_came_later() -> None:
+    snap = snapshot(
+        [worker("ana", cap_hours=10.0)],
+        [
+            checkin("ana@example.com", utc(2025, 6, 11, 9), subject="morning"),
+            checkin("ana@example.com", utc(2025, 6, 11, 15), subject="afternoon"),
+            checkin("ana@example.com", utc(2025, 6, 11, 12, 5), subject="clock a bit fast"),
+        ],
+        [
+            entry("ana@example.com", utc(2025, 6, 11, 9), utc(2025, 6, 11, 11)),
+            entry("ana@example.com", utc(2025, 6, 11, 14), None),
+        ],
+    )
+    status = derive_one(snap, WED_NOON)
+    assert status.last_checkin_subject == "clock a bit fast"
+    assert status.checkin_age == 0.0 and status.checkin_work_age == 0.0
+    assert status.checkins_total == 2
+    assert status.hours_used == 2.0 and not status.running

@@ -242,3 +242,10 @@ def test_local_midnight_day_period_over_dst_is_23_hours() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         Schedule.parse("UTC", "9-17", "daily").is_working(datetime(2025, 6, 11, 10))
+
+
+def test_adding_working_time_stops_at_a_limit() -> None:
+    office = Schedule.parse("UTC", "09:00-17:00", "Mon-Fri")
+    friday_17 = utc(2025, 6, 13, 17)
+    assert office.add_working_seconds(utc(2025, 6, 13, 9), 8 * HOUR, until=friday_17) == friday_17
+    assert office.add_working_seconds(utc(2025, 6, 13, 9), 9 * HOUR, until=friday_17) is None
