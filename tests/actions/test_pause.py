@@ -106,7 +106,7 @@ def test_tracker_failure_is_reported_but_pause_stands(
     def broken(who: str, now: object) -> object:
         raise SourceError("Clockify answered 403: not an admin", title="forbidden", kind="auth")
 
-    tracker.stop_timer = broken  # type: ignore[method-assign,assignment]
+    tracker.stop_timer = broken  # type: ignore[method-assign]
     result = pause(engine, "ana")
     assert not result.ok
     assert "not an admin" in result.describe()
