@@ -160,6 +160,15 @@ def _schedule(
     return Schedule.parse(tz, hours, days), tuple(problems)
 
 
+def schedule_for(row: RosterRow, defaults: WorkerDefaults) -> tuple[Schedule, tuple[str, ...]]:
+    """The schedule derive judges ``row`` by, and what was wrong with its columns.
+
+    Empty columns take ``defaults``; an unreadable one takes the default too
+    (or farwatch's own, if the default is unreadable) and adds a problem.
+    """
+    return _schedule((row.timezone, row.hours, row.days), defaults)
+
+
 def _first_valid(
     label: str, candidates: tuple[str, ...], parse: Callable[[str], object], problems: list[str]
 ) -> str:
@@ -348,7 +357,7 @@ def _status(
     settings: Settings,
     now: datetime,
 ) -> WorkerStatus:
-    schedule, schedule_problems = _schedule((row.timezone, row.hours, row.days), settings.defaults)
+    schedule, schedule_problems = schedule_for(row, settings.defaults)
     problems = list(schedule_problems)
     period, period_problem = _cap_period(row, settings.defaults)
     if period_problem:

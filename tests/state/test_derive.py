@@ -13,7 +13,12 @@ from typing import Any
 
 import pytest
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
-from farwatch.state.derive import derive_statuses, unmatched_counts, worker_history
+from farwatch.state.derive import (
+    derive_statuses,
+    schedule_for,
+    unmatched_counts,
+    worker_history,
+)
 from farwatch.state.settings import CacheSettings, Settings, Thresholds, WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot, PauseState
 from farwatch.state.status import WorkerStatus
@@ -470,3 +475,13 @@ def test_evaluating_as_of_an_earlier_instant_ignores_what_came_later() -> None:
     assert status.checkin_age == 0.0 and status.checkin_work_age == 0.0
     assert status.checkins_total == 2
     assert status.hours_used == 2.0 and not status.running
+
+
+def test_the_detail_screen_can_ask_for_a_workers_schedule() -> None:
+    defaults = WorkerDefaults(timezone="Asia/Dhaka")
+    schedule, problems = schedule_for(worker("rahim", timezone="", hours="22:00-06:00"), defaults)
+    assert schedule.describe() == "22:00-06:00 Mon-Fri (Asia/Dhaka)"
+    assert problems == ()
+    # Friday 23:00 Dhaka: working; the next stretch starts Monday 22:00 Dhaka.
+    assert schedule.is_working(utc(2025, 6, 13, 17))
+    assert schedule.next_start(utc(2025, 6, 14, 1)) == utc(2025, 6, 16, 16)
