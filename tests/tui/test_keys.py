@@ -1,0 +1,229 @@
+"""Every key does what the footer and help say it does."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import pytest
+from farwatch.state import audit
+from farwatch.state.settings import UiSettings
+from farwatch.tui.app import FarwatchApp, build_app
+from farwatch.tui.screens.audit_log import AuditLogScreen
+from farwatch.tui.screens.detail import DetailScreen
+from farwatch.tui.screens.help import HelpScreen
+from farwatch.tui.screens.main import MainScreen
+from farwatch.tui.screens.sources import SourcesScreen
+from farwatch.tui.widgets.worker_table import WorkerTable
+from tui_fakes import FakeEngine, FakeScheduler, screen_text
+
+pytestmark = pytest.mark.anyio
+
+
+def row_keys(app: FarwatchApp) -> list[str]:
+    table = app.screen.query_one(WorkerTable)
+    return [str(row.key.value) for row in table.ordered_rows]
+
+
+async def test_default_order_is_stalest_first_and_o_cycles_sorts(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        keys = row_keys(app)
+        assert keys[:3] == ["chen", "eve", "ben"]  # alert, then warnings by age
+        assert keys[-1] == "jon"  # paused last
+        await pilot.press("o")
+        assert row_keys(app)[0] == "dara"  # 110% burn
+        assert "highest burn first" in screen_text(app)
+        await pilot.press("o")
+        assert row_keys(app)[:2] == ["ana", "ben"]
+        await pilot.press("o")
+        assert row_keys(app)[0] == "chen"
+
+
+async def test_slash_filters_by_typing_and_escape_clears(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", "k", "p", "o")
+        assert sorted(row_keys(app)) == ["ben", "femi", "lea"]  # category KPO
+        await pilot.press("enter")  # keep the filter, back to the table
+        assert app.focused is app.screen.query_one(WorkerTable)
+        assert "filter: kpo" in screen_text(app)
+        await pilot.press("escape")
+        assert len(row_keys(app)) == 12
+
+
+async def test_g_groups_by_category(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("g")
+        keys = row_keys(app)
+        assert keys[0] == "group:BPO"
+        assert keys.index("group:KPO") > keys.index("dara")
+        text = screen_text(app)
+        assert "BPO (3)" in text and "VA (4)" in text
+        await pilot.press("g")
+        assert not any(k.startswith("group:") for k in row_keys(app))
+
+
+async def test_enter_opens_detail_and_escape_goes_back(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.worker_id == "eve"
+        assert "Eve Santos" in screen_text(app)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_question_mark_opens_help_listing_keys(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for words in ("Ping", "Pause", "Filter", "Sources", "ping_stale"):
+            assert words in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_t_switches_theme_and_state_colours_follow(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.theme == "farwatch-dark"
+        before = app.palette.get("state-alert")
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.theme == "farwatch-light"
+        assert app.palette.name == "farwatch-light"
+        assert app.palette.get("state-alert") != before
+        table = app.screen.query_one(WorkerTable)
+        cell = table.get_cell("chen", "state")
+        assert cell.style == app.palette.checkin("alert")
+
+
+async def test_builtin_theme_still_renders_states(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.theme = "nord"
+        await pilot.pause()
+        assert app.palette.name == "nord"
+        alert = app.palette.get("state-alert").color
+        assert alert is not None and alert.triplet is not None
+        assert alert.triplet.hex.lower() == "#bf616a"  # nord's error colour
+
+
+async def test_s_opens_sources_and_u_polls_the_selected_one(
+    app: FarwatchApp, engine: FakeEngine, scheduler: FakeScheduler
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        assert isinstance(app.screen, SourcesScreen)
+        text = screen_text(app)
+        assert "rate limited" in text and "clockify" in text
+        await pilot.press("down", "u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert engine.polled == ["mail"]
+        assert ("poll_now", "mail") in scheduler.calls
+        assert ("finished", "mail") in scheduler.calls
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+
+
+async def test_u_on_main_polls_every_source(
+    app: FarwatchApp, engine: FakeEngine, scheduler: FakeScheduler
+) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        engine.polled.clear()
+        await pilot.press("u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert sorted(engine.polled) == ["clockify", "mail", "roster"]
+
+
+async def test_due_sources_are_polled_by_the_scheduler(
+    app: FarwatchApp, engine: FakeEngine, scheduler: FakeScheduler
+) -> None:
+    scheduler.queued = ["roster"]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert engine.polled == ["roster"]
+        assert scheduler.calls[:2] == [("started", "roster"), ("finished", "roster")]
+
+
+async def test_l_opens_the_audit_log_newest_first_filterable(
+    app: FarwatchApp, engine: FakeEngine
+) -> None:
+    path = engine.settings.audit_file
+    audit.append(
+        path, audit.AuditEntry(action="ping", worker="ana", outcome="sent", message="older ping")
+    )
+    audit.append(
+        path, audit.AuditEntry(action="pause", worker="ben", outcome="done", message="newer pause")
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        assert isinstance(app.screen, AuditLogScreen)
+        text = screen_text(app)
+        assert text.index("newer pause") < text.index("older ping")
+        await pilot.press("slash", *"ana")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "older ping" in text and "newer pause" not in text
+
+
+async def test_keys_are_rebindable_by_id(tmp_path: object) -> None:
+    from pathlib import Path
+
+    engine = FakeEngine(Path(str(tmp_path)), ui=UiSettings(bell=False, keys={"sort": "k"}))
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("k")
+        assert app.screen.query_one(WorkerTable).sort_mode == "burn"
+        await pilot.press("o")  # the old key no longer sorts
+        assert app.screen.query_one(WorkerTable).sort_mode == "burn"
+
+
+async def test_ping_and_pause_open_the_action_flow_or_say_why_not(app: FarwatchApp) -> None:
+    import importlib.util
+
+    has_compose = importlib.util.find_spec("farwatch.tui.screens.compose") is not None
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p")
+        await pilot.pause()
+        if has_compose:
+            assert type(app.screen).__name__ == "ComposeScreen"
+        else:
+            messages = [n.message for n in app._notifications]
+            assert any("Ping is not available in this build" in m for m in messages)
+            assert isinstance(app.screen, MainScreen)
+
+
+async def test_command_palette_offers_per_worker_actions(app: FarwatchApp) -> None:
+    from farwatch.tui.commands import FarwatchCommands
+
+    async with app.run_test(size=(120, 40)):
+        provider = FarwatchCommands(app.screen)
+        titles = [title for title, _, _ in provider.commands()]
+        assert "Ping Ana Reyes" in titles
+        assert "Pause Ana Reyes" in titles
+        assert "Resume Jon Park" in titles  # paused, so resume is offered
+        assert "Sort highest burn first" in titles
+        assert "Source health" in titles
+
+
+async def test_read_only_shows_holder_and_reloads_instead_of_polling(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from farwatch.tui import polling
+
+    engine = FakeEngine(Path(str(tmp_path)), read_only=True)
+    scheduler = FakeScheduler()
+    scheduler.queued = ["roster"]
+    app = build_app(engine, scheduler=scheduler, display_zone=UTC)
+    polling_every = polling.RELOAD_EVERY
+    polling.RELOAD_EVERY = 0.05
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause(0.3)
+            assert "read-only: pid 4242 on host" in screen_text(app)
+            assert engine.reloads >= 1
+            assert engine.polled == []
+    finally:
+        polling.RELOAD_EVERY = polling_every

@@ -1,0 +1,132 @@
+"""Ping / pause / resume from the dashboard: the hooks the actions' screens plug into.
+
+The actions package provides ``farwatch.tui.screens.compose.ComposeScreen``
+(write and send a ping) and ``farwatch.tui.screens.confirm.ConfirmScreen``
+(confirm a pause or resume). The dashboard opens them through these methods;
+a build without them says so plainly instead of pretending to act. Alerts
+(threshold crossings) are raised here too: a toast, the bell, an audit entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from farwatch.state.status import WorkerStatus
+
+if TYPE_CHECKING:
+    from farwatch.tui.alerts import Crossing
+
+UNAVAILABLE = "{what} is not available in this build (the actions package is not installed)"
+
+
+def _screen_class(module: str, name: str) -> Any | None:
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+class ActionHooks:
+    """Mixed into ``FarwatchApp``; relies on its ``engine``, ``by_id`` and ``notify``."""
+
+    engine: Any
+    by_id: dict[str, WorkerStatus]
+    alerts_raised: int
+
+    # -- actions ---------------------------------------------------------
+
+    def open_ping(self, worker_id: str) -> None:
+        """Open the compose screen for one worker."""
+        status = self.by_id.get(worker_id)
+        if status is not None:
+            self._open_compose([status])
+
+    def open_ping_stale(self) -> None:
+        """Open the compose screen for every stale, unpaused worker."""
+        stale = [s for s in self.by_id.values() if s.stale]
+        if not stale:
+            self._app.notify("Nobody is stale", timeout=3, markup=False)
+            return
+        self._open_compose(stale)
+
+    def open_pause(self, worker_id: str) -> None:
+        self._open_confirm(worker_id, "pause")
+
+    def open_resume(self, worker_id: str) -> None:
+        self._open_confirm(worker_id, "resume")
+
+    def _open_compose(self, statuses: list[WorkerStatus]) -> None:
+        screen = _screen_class("farwatch.tui.screens.compose", "ComposeScreen")
+        if screen is None:
+            self._app.notify(UNAVAILABLE.format(what="Ping"), severity="warning", markup=False)
+            return
+        self._app.push_screen(screen(self.engine, statuses), self._action_done)
+
+    def _open_confirm(self, worker_id: str, action: str) -> None:
+        status = self.by_id.get(worker_id)
+        if status is None:
+            return
+        if action == "resume" and not status.paused:
+            self._app.notify("Not paused", timeout=3, markup=False)
+            return
+        if action == "pause" and status.paused:
+            self._app.notify("Already paused", timeout=3, markup=False)
+            return
+        screen = _screen_class("farwatch.tui.screens.confirm", "ConfirmScreen")
+        if screen is None:
+            what = action.capitalize()
+            self._app.notify(UNAVAILABLE.format(what=what), severity="warning", markup=False)
+            return
+        self._app.push_screen(screen(self.engine, status, action), self._action_done)
+
+    def _action_done(self, _result: object = None) -> None:
+        """An action screen closed: pause state may have changed, so re-derive now."""
+        poller = getattr(self, "poller", None)
+        if poller is not None:
+            poller.rederive()
+
+    # -- alerts ----------------------------------------------------------
+
+    def raise_alerts(self, found: list[Crossing]) -> None:
+        """Toast (and bell) each crossing; record it in the audit log when we write."""
+        if not found:
+            return
+        app = self._app
+        for crossing in found:
+            severity = "error" if crossing.severe else "warning"
+            app.notify(crossing.text, title="farwatch", severity=severity, markup=False)
+        self.alerts_raised += len(found)
+        if self.engine.settings.ui.bell:
+            app.bell()
+        if app.read_only_holder() is not None:
+            return  # the process that writes the cache records alerts
+        app.run_worker(lambda: self._record(found), thread=True, group="audit")
+
+    def _record(self, found: list[Crossing]) -> None:
+        from farwatch.state import audit
+
+        path = self.engine.settings.audit_file
+        for crossing in found:
+            entry = audit.AuditEntry(
+                action="threshold",
+                worker=crossing.worker_id,
+                channel="dashboard",
+                message=crossing.text,
+                outcome=crossing.level,
+                detail=crossing.kind,
+            )
+            try:
+                audit.append(path, entry)
+            except OSError as exc:
+                self._app.call_from_thread(
+                    self._app.notify,
+                    f"could not write the audit log: {exc}",
+                    severity="error",
+                    markup=False,
+                )
+                return
+
+    @property
+    def _app(self) -> Any:
+        return self

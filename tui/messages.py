@@ -1,0 +1,39 @@
+"""Messages from background work to the dashboard's main thread.
+
+Worker threads never touch widgets or shared state the UI reads: they compute
+fresh statuses and health off the main thread and post one of these.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from farwatch.state.snapshot import SourceHealth
+from farwatch.state.status import WorkerStatus
+from textual.message import Message
+
+
+class DataReady(Message):
+    """Fresh statuses and source health, derived at ``now`` in a worker thread."""
+
+    def __init__(
+        self,
+        statuses: list[WorkerStatus] | None,
+        health: list[SourceHealth] | None,
+        now: datetime,
+        *,
+        source: str | None = None,
+        outcome: Any = None,
+        error: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.statuses = statuses
+        """None when deriving failed (the previous rows stay on screen)."""
+        self.health = health
+        self.now = now
+        self.source = source
+        """The source whose poll produced this, if any."""
+        self.outcome = outcome
+        self.error = error
+        """Why the poll itself could not run (not a source failure)."""

@@ -1,0 +1,145 @@
+"""Polling and reloading off the main thread.
+
+Each due source is polled in its own thread worker; when it finishes, the
+worker derives fresh statuses (still off the main thread) and posts one
+``DataReady``. The scheduler is told when a poll starts and finishes, so a
+source is never polled twice at once and its next poll is counted from the end
+of the previous one: a slow source cannot pile up. When another process owns
+the cache, the dashboard only reloads the file on a timer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from farwatch.tui.engine_api import EngineLike, SchedulerLike
+from farwatch.tui.messages import DataReady
+
+if TYPE_CHECKING:
+    from textual.app import App
+
+CHECK_EVERY = 1.0
+"""Seconds between asking the scheduler what is due (cheap; no I/O)."""
+RELOAD_EVERY = 5.0
+"""Seconds between cache reloads in read-only mode."""
+
+
+def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
+    """The state package's scheduler over the engine's sources, if it is installed."""
+    try:
+        from farwatch.state.poller import Scheduler
+    except ImportError:
+        return None
+    intervals: dict[str, float] = dict(getattr(engine, "intervals", {}) or {})
+    for name, source in engine.sources.items():
+        intervals.setdefault(name, float(getattr(source, "default_interval", 60.0)))
+    scheduler: SchedulerLike = Scheduler(intervals)
+    return scheduler
+
+
+class PollLoop:
+    """Drives polls (writer) or reloads (read-only) for one app."""
+
+    def __init__(self, app: App[Any], engine: EngineLike, scheduler: SchedulerLike | None) -> None:
+        self.app = app
+        self.engine = engine
+        self.scheduler = scheduler
+        self.running: set[str] = set()
+        self.polls = 0
+
+    def start(self) -> None:
+        if self.engine.read_only:
+            self.app.set_interval(RELOAD_EVERY, self.reload, name="reload")
+        elif self.scheduler is not None:
+            self.app.set_interval(CHECK_EVERY, self.kick, name="poll-check")
+            self.kick()
+
+    def kick(self) -> None:
+        """Start a worker for every due source that is not already polling."""
+        if self.scheduler is None or self.engine.read_only:
+            return
+        for name in self.scheduler.due(self.engine.clock()):
+            self._start(name)
+
+    def poll_now(self, names: Iterable[str] | None = None) -> list[str]:
+        """Poll these sources (all by default) now; returns the ones started."""
+        if self.engine.read_only:
+            return []
+        wanted = list(names) if names is not None else list(self.engine.sources)
+        started = []
+        for name in wanted:
+            if self.scheduler is not None:
+                self.scheduler.poll_now(name)
+            if self._start(name):
+                started.append(name)
+        return started
+
+    def finished(self, message: DataReady) -> None:
+        """Main thread: a poll worker reported back; tell the scheduler, look again."""
+        if message.source is None:
+            return
+        self.running.discard(message.source)
+        if self.scheduler is not None:
+            self.scheduler.finished(message.source, message.outcome)
+        self.kick()
+
+    def reload(self) -> None:
+        self.app.run_worker(self._reload_in_thread, thread=True, group="reload", exclusive=True)
+
+    def rederive(self) -> None:
+        """Re-derive statuses at the current time (levels move with the clock)."""
+        self.app.run_worker(self._derive_in_thread, thread=True, group="derive", exclusive=True)
+
+    # -- worker threads --------------------------------------------------
+
+    def _start(self, name: str) -> bool:
+        if name in self.running:
+            return False
+        self.running.add(name)
+        if self.scheduler is not None:
+            self.scheduler.started(name)
+        self.app.run_worker(
+            partial(self._poll_in_thread, name),
+            name=f"poll {name}",
+            group="poll",
+            thread=True,
+            exit_on_error=False,
+        )
+        return True
+
+    def _poll_in_thread(self, name: str) -> None:
+        outcome: Any = None
+        error: str | None = None
+        try:
+            outcome = self.engine.poll_source(name)
+        except Exception as exc:  # the engine refused (read-only, unknown source)
+            error = str(exc) or type(exc).__name__
+        self.polls += 1
+        self._post(source=name, outcome=outcome, error=error)
+
+    def _reload_in_thread(self) -> None:
+        try:
+            changed = self.engine.reload()
+        except Exception as exc:
+            self.app.post_message(DataReady(None, None, self.engine.clock(), error=str(exc)))
+            return
+        if changed:
+            self._post()
+
+    def _derive_in_thread(self) -> None:
+        self._post()
+
+    def _post(self, **extra: Any) -> None:
+        now: datetime = self.engine.clock()
+        try:
+            statuses = self.engine.statuses(now)
+            health = self.engine.health()
+        except Exception as exc:
+            message = DataReady(None, None, now, **extra)
+            message.error = message.error or f"could not read the cache: {exc}"
+            self.app.post_message(message)
+            return
+        self.app.post_message(DataReady(statuses, health, now, **extra))

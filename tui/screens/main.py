@@ -1,0 +1,155 @@
+"""The main screen: the live worker table, header summary, filter and footer."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
+from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.header import FarwatchHeader
+from farwatch.tui.widgets.worker_table import WorkerTable
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Input
+
+
+class MainScreen(FarwatchScreen):
+    """One row per worker; Enter for detail, ``p`` ping, ``x`` pause."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open_detail", "Detail", id="detail"),
+        Binding("slash", "filter", "Filter", id="filter"),
+        Binding("escape", "clear_filter", "Clear filter", id="clear_filter", show=False),
+        Binding("o", "cycle_sort", "Sort", id="sort"),
+        Binding("g", "toggle_group", "Group by category", id="group", show=False),
+        Binding("p", "ping", "Ping", id="ping"),
+        Binding("P", "ping_stale", "Ping stale", id="ping_stale", show=False),
+        Binding("x", "pause", "Pause", id="pause"),
+        Binding("r", "resume", "Resume", id="resume", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield FarwatchHeader(id="header")
+        yield Input(placeholder="filter by name, task, category or email", id="filter")
+        yield WorkerTable(id="workers")
+        yield Footer()
+
+    @property
+    def table(self) -> WorkerTable:
+        return self.query_one(WorkerTable)
+
+    @property
+    def header(self) -> FarwatchHeader:
+        return self.query_one(FarwatchHeader)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.table.focus()
+        super().on_mount()
+
+    # -- data ------------------------------------------------------------
+
+    def on_data(self) -> None:
+        fw = self.fw
+        table = self.table
+        table.set_palette(fw.palette)
+        table.show(fw.statuses, fw.now)
+        self._update_header()
+
+    def on_tick(self) -> None:
+        self.table.tick(self.fw.now)
+        self._update_header(summary_too=False)
+
+    def _update_header(self, summary_too: bool = True) -> None:
+        fw = self.fw
+        if summary_too:
+            self.header.set_summary(summary(fw.statuses), self.view_description())
+        self.header.set_status(
+            failing=fw.failing_sources(),
+            read_only=fw.read_only_holder(),
+            now=fw.now,
+            zone=fw.display_zone,
+            palette=fw.palette,
+        )
+
+    def view_description(self) -> str:
+        table = self.table
+        parts = [SORT_LABELS[table.sort_mode]]
+        if table.grouped:
+            parts.append("grouped by category")
+        if table.query_text:
+            parts.append(f"filter: {table.query_text}")
+        return " · ".join(parts)
+
+    # -- actions ---------------------------------------------------------
+
+    def selected_worker(self) -> str | None:
+        return self.table.selected_worker_id()
+
+    def action_open_detail(self) -> None:
+        worker_id = self.selected_worker()
+        if worker_id is not None:
+            self.fw.open_detail(worker_id)
+
+    @on(DataTable.RowSelected, "#workers")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open_detail()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+        self.set_query("")
+        self.table.focus()
+
+    def set_query(self, query: str) -> None:
+        self.table.set_query(query)
+        self._update_header()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.set_query(event.value)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            event.input.display = False
+        self.table.focus()
+
+    def action_cycle_sort(self) -> None:
+        current = SORT_MODES.index(self.table.sort_mode)
+        self.set_sort(SORT_MODES[(current + 1) % len(SORT_MODES)])
+
+    def set_sort(self, mode: SortMode) -> None:
+        self.table.set_sort(mode)
+        self._update_header()
+        self.notify(f"Sorted {SORT_LABELS[mode]}", timeout=2, markup=False)
+
+    def action_toggle_group(self) -> None:
+        self.table.set_grouped(not self.table.grouped)
+        self._update_header()
+
+    def action_ping(self) -> None:
+        worker_id = self.selected_worker()
+        if worker_id is not None:
+            self.fw.open_ping(worker_id)
+
+    def action_ping_stale(self) -> None:
+        self.fw.open_ping_stale()
+
+    def action_pause(self) -> None:
+        worker_id = self.selected_worker()
+        if worker_id is not None:
+            self.fw.open_pause(worker_id)
+
+    def action_resume(self) -> None:
+        worker_id = self.selected_worker()
+        if worker_id is not None:
+            self.fw.open_resume(worker_id)

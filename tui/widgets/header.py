@@ -1,0 +1,67 @@
+"""The one-line header: summary on the left; badges, mode and clock on the right.
+
+Everything here is built as ``Text`` (the lock holder and source names come
+from elsewhere and are treated as untrusted like any other string).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+
+from farwatch.tui.palette import Palette
+from farwatch.tui.widgets.safe import safe_text
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+
+class FarwatchHeader(Horizontal):
+    """``farwatch · 12 workers · 3 stale …        ⚠ 1 source failing · 14:05``."""
+
+    DEFAULT_CLASSES = "fw-header"
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._summary = ""
+        self._view = ""
+        self._failing: list[str] = []
+        self._read_only: str | None = None
+        self._clock = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="header-summary", markup=False)
+        yield Static(id="header-status", markup=False)
+
+    def set_summary(self, summary: str, view: str = "") -> None:
+        if (summary, view) != (self._summary, self._view):
+            self._summary, self._view = summary, view
+            left = Text.assemble(("farwatch", "bold"), "  ", summary, end="")
+            if view:
+                left.append(f"  ({view})", style="dim")
+            self.query_one("#header-summary", Static).update(left)
+
+    def set_status(
+        self,
+        *,
+        failing: list[str],
+        read_only: str | None,
+        now: datetime,
+        zone: tzinfo | None,
+        palette: Palette,
+    ) -> None:
+        clock = now.astimezone(zone).strftime("%a %H:%M")
+        if (failing, read_only, clock) == (self._failing, self._read_only, self._clock):
+            return
+        self._failing, self._read_only, self._clock = list(failing), read_only, clock
+        right = Text(end="", no_wrap=True)
+        if failing:
+            count = len(failing)
+            label = f"⚠ {count} source{'s' if count != 1 else ''} failing"
+            right.append(label, style=palette.get("state-alert-bold"))
+            right.append("  ")
+        if read_only is not None:
+            right.append_text(safe_text(f"read-only: {read_only}", "bold", limit=60))
+            right.append("  ")
+        right.append(clock, style="bold")
+        self.query_one("#header-status", Static).update(right)

@@ -1,0 +1,217 @@
+"""The live worker table: keyed, in-place updates that keep the cursor where it was.
+
+Each refresh compares the new statuses with what the table shows and touches
+only what changed: gone rows are removed, changed cells get ``update_cell``,
+new rows are added, and the rows are re-sorted only when the order changed —
+all inside one ``batch_update`` so the terminal sees one repaint. The table is
+never cleared, so the cursor and the scroll position survive every poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from farwatch.state.status import WorkerStatus
+from farwatch.tui import cells
+from farwatch.tui.cells import ColumnSpec, build_cells, cell_signature, plan_columns
+from farwatch.tui.ordering import GROUP_PREFIX, SortMode, category_of, ordered_keys
+from farwatch.tui.palette import PLAIN, Palette
+from farwatch.tui.widgets.keyed import KeyedText, order_by
+from farwatch.tui.widgets.safe import safe_text
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+TICKING_COLUMNS = ("age", "local")
+
+
+class WorkerTable(DataTable[Text]):
+    """One row per worker (plus category headers when grouped)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_row_labels=False)
+        self.palette: Palette = PLAIN
+        self.sort_mode: SortMode = "stale"
+        self.grouped = False
+        self.query_text = ""
+        self._statuses: dict[str, WorkerStatus] = {}
+        self._shown: dict[str, WorkerStatus] = {}
+        self._signatures: dict[str, dict[str, tuple[object, ...]]] = {}
+        self._columns: list[ColumnSpec] = []
+        self._task_width = cells.TASK_MIN
+        self._now: datetime | None = None
+        self.updates = 0
+        """Cells updated in place since mount (for tests and benchmarks)."""
+
+    # -- public API ------------------------------------------------------
+
+    @property
+    def column_keys(self) -> list[str]:
+        return [c.key for c in self._columns]
+
+    def selected_worker_id(self) -> str | None:
+        """The worker under the cursor (None on a group header or an empty table)."""
+        key = self._cursor_key()
+        if key is None or key.startswith(GROUP_PREFIX):
+            return None
+        return key
+
+    def show(self, statuses: Iterable[WorkerStatus], now: datetime) -> None:
+        """Bring the table in line with ``statuses`` at ``now``, in place."""
+        self._statuses = {s.id: s for s in statuses}
+        self._now = now
+        self._sync()
+
+    def tick(self, now: datetime) -> None:
+        """Re-render only the time-dependent cells (ages, local time)."""
+        self._now = now
+        ticking = [k for k in TICKING_COLUMNS if k in self.column_keys]
+        if not ticking:
+            return
+        with self.app.batch_update():
+            for key, status in self._shown.items():
+                fresh = build_cells(status, now, self.palette, ticking, self._task_width)
+                self._apply_cells(key, fresh)
+
+    def set_palette(self, palette: Palette) -> None:
+        if palette == self.palette:
+            return
+        self.palette = palette
+        for signatures in self._signatures.values():
+            signatures.clear()  # every cell repaints in the new colours
+        self._shown.clear()
+        self._sync(repaint_all=True)
+
+    def set_sort(self, mode: SortMode) -> None:
+        self.sort_mode = mode
+        self._sync()
+
+    def set_grouped(self, grouped: bool) -> None:
+        self.grouped = grouped
+        self._sync()
+
+    def set_query(self, query: str) -> None:
+        self.query_text = query.strip()
+        self._sync()
+
+    def layout_for(self, width: int) -> None:
+        """Pick the columns that fit ``width``; rows are kept, columns re-added."""
+        columns, task_width = plan_columns(width)
+        if [c.key for c in columns] == self.column_keys and task_width == self._task_width:
+            return
+        keep = 0
+        for old, new in zip(self._columns, columns, strict=False):
+            if old.key != new.key or old.key == "task":
+                break
+            keep += 1
+        with self.app.batch_update():
+            for spec in self._columns[keep:]:
+                self.remove_column(spec.key)
+            self._columns = self._columns[:keep]
+            self._task_width = task_width
+            for spec in columns[keep:]:
+                width_of = task_width if spec.key == "task" else spec.width
+                self.add_column(spec.label, width=width_of, key=spec.key, default=Text(""))
+                self._columns.append(spec)
+            for sigs in self._signatures.values():
+                for spec in columns[keep:]:
+                    sigs.pop(spec.key, None)
+            self._shown.clear()
+            self._sync()
+
+    # -- internals -------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if not self._columns:
+            self.layout_for(self.size.width or self.app.size.width)
+
+    def on_resize(self) -> None:
+        self.layout_for(self.size.width)
+
+    def _cursor_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            key = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key
+        except CellDoesNotExist:
+            return None
+        return key.value
+
+    def _visible(self) -> dict[str, WorkerStatus]:
+        return {k: s for k, s in self._statuses.items() if cells.matches(s, self.query_text)}
+
+    def _sync(self, repaint_all: bool = False) -> None:
+        if not self._columns or self._now is None:
+            return
+        now = self._now
+        visible = self._visible()
+        order = ordered_keys(visible.values(), self.sort_mode, grouped=self.grouped)
+        wanted = set(order)
+        selected = self._cursor_key()
+        column_keys = self.column_keys
+        with self.app.batch_update():
+            for key in [k for k in self._signatures if k not in wanted]:
+                self.remove_row(key)
+                del self._signatures[key]
+                self._shown.pop(key, None)
+            groups = self._group_sizes(visible.values()) if self.grouped else {}
+            for key in order:
+                if key.startswith(GROUP_PREFIX):
+                    self._put_row(key, self._group_cells(key, groups.get(key, 0)))
+                    continue
+                status = visible[key]
+                previous = self._shown.get(key)
+                if previous == status and not repaint_all:
+                    ticking = [c for c in TICKING_COLUMNS if c in column_keys]
+                    fresh = build_cells(status, now, self.palette, ticking, self._task_width)
+                else:
+                    fresh = build_cells(status, now, self.palette, column_keys, self._task_width)
+                self._put_row(key, fresh)
+                self._shown[key] = status
+            current = [row.key.value for row in self.ordered_rows]
+            if current != order:
+                position = {key: i for i, key in enumerate(order)}
+                self.sort("state", key=order_by(position))
+            if selected is not None and selected in wanted:
+                index = self.get_row_index(selected)
+                if index != self.cursor_row:
+                    self.move_cursor(row=index, animate=False)
+
+    def _group_sizes(self, statuses: Iterable[WorkerStatus]) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        for status in statuses:
+            key = GROUP_PREFIX + category_of(status)
+            sizes[key] = sizes.get(key, 0) + 1
+        return sizes
+
+    def _group_cells(self, key: str, size: int) -> dict[str, Text]:
+        label = safe_text(f"{key[len(GROUP_PREFIX) :]} ({size})", "bold", limit=40)
+        row = {c: Text("") for c in self.column_keys}
+        row["state"] = Text("▾", style="bold")
+        row["name"] = label
+        return row
+
+    def _put_row(self, key: str, fresh: dict[str, Text]) -> None:
+        if key in self._signatures:
+            self._apply_cells(key, fresh)
+            return
+        fresh["state"] = KeyedText(fresh.get("state", Text("")), key)
+        values: Sequence[Text] = [fresh.get(c, Text("")) for c in self.column_keys]
+        self.add_row(*values, key=key)
+        self._signatures[key] = {c: cell_signature(t) for c, t in fresh.items()}
+
+    def _apply_cells(self, key: str, fresh: dict[str, Text]) -> None:
+        signatures = self._signatures.get(key)
+        if signatures is None:
+            return
+        for column, text in fresh.items():
+            signature = cell_signature(text)
+            if signatures.get(column) == signature:
+                continue
+            if column == "state":
+                text = KeyedText(text, key)
+            self.update_cell(RowKey(key), column, text)
+            signatures[column] = signature
+            self.updates += 1
