@@ -1,0 +1,624 @@
+"""The cache: every observation farwatch has seen, in one TinyDB file.
+
+The only module that imports TinyDB. It keeps a parsed index of the documents
+next to the database (records by source and key, with their TinyDB ids), so
+dedupe, upserts and snapshots never scan the tables, and it batches each
+source's changes into a handful of TinyDB operations. Nothing reaches the disk
+until ``commit``, which writes the file once, atomically (see ``storage``).
+
+One process writes (it holds ``<cache>.lock``); any other opens read-only and
+re-reads the file when the writer replaces it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import orjson
+from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow, TimeEntry
+from farwatch.state import cache_codec as codec
+from farwatch.state.clock import Clock, system_clock
+from farwatch.state.lock import WriterLock
+from farwatch.state.snapshot import CacheSnapshot, SourceHealth
+from farwatch.state.storage import (
+    DIR_MODE,
+    AtomicJSONStorage,
+    CacheError,
+    CacheUnreadable,
+)
+from tinydb import TinyDB
+from tinydb.table import Table
+
+__all__ = ["SCHEMA_VERSION", "Cache", "CacheError", "CacheUnreadable"]
+
+SCHEMA_VERSION = 1
+TABLES = ("roster", "checkins", "entries", "cursors", "health", "meta")
+
+
+class _Entry(NamedTuple):
+    doc_id: int
+    entry: TimeEntry
+    seen: datetime
+
+
+_Planned = tuple[TimeEntry, datetime, "codec.Doc"]
+
+
+@dataclass(slots=True)
+class _EntryPlan:
+    """What one fetch does to a source's time entries, computed before any change."""
+
+    inserts: dict[str, _Planned] = field(default_factory=dict)
+    updates: dict[str, _Planned] = field(default_factory=dict)
+    removals: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Index:
+    """The documents, parsed, by source and key, with their TinyDB ids."""
+
+    roster: dict[str, dict[str, tuple[int, RosterRow]]]
+    checkins: dict[str, dict[str, CheckIn]]
+    checkin_ids: dict[str, dict[str, int]]
+    entries: dict[str, dict[str, _Entry]]
+    cursors: dict[str, tuple[int, Cursor]]
+    health: dict[str, tuple[int, SourceHealth]]
+    meta_id: int | None
+
+    @classmethod
+    def build(cls, db: TinyDB) -> _Index:
+        """Parse every document; any malformed one makes the file unreadable."""
+        index = cls({}, {}, {}, {}, {}, {}, None)
+        try:
+            meta = db.table("meta")
+            for doc in meta:
+                schema = doc.get("schema")
+                if not isinstance(schema, int) or schema > SCHEMA_VERSION:
+                    raise CacheUnreadable(
+                        f"written by a newer farwatch (schema {schema}, this one reads "
+                        f"{SCHEMA_VERSION})"
+                    )
+                index.meta_id = doc.doc_id
+            for doc in db.table("roster"):
+                row = codec.roster_row(doc)
+                index.roster.setdefault(doc["source"], {})[row.worker_id] = (doc.doc_id, row)
+            for doc in db.table("checkins"):
+                item = codec.checkin(doc)
+                index.checkins.setdefault(doc["source"], {})[item.key] = item
+                index.checkin_ids.setdefault(doc["source"], {})[item.key] = doc.doc_id
+            for doc in db.table("entries"):
+                ent, seen = codec.entry(doc)
+                index.entries.setdefault(doc["source"], {})[ent.key] = _Entry(doc.doc_id, ent, seen)
+            for doc in db.table("cursors"):
+                cursor = doc["cursor"]
+                if not isinstance(cursor, dict):
+                    raise ValueError(f"cursor of {doc['source']!r} is not an object")
+                index.cursors[str(doc["source"])] = (doc.doc_id, cursor)
+            for doc in db.table("health"):
+                index.health[str(doc["name"])] = (doc.doc_id, codec.health(doc))
+        except CacheUnreadable:
+            raise
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise CacheUnreadable(f"malformed record ({type(exc).__name__}: {exc})") from exc
+        if index.meta_id is None and any(db.table(t) for t in TABLES):
+            raise CacheUnreadable("not a farwatch cache (no schema record)")
+        return index
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it (``~/...`` under the home directory)."""
+    home = Path.home()
+    with contextlib.suppress(ValueError):
+        return "~/" + str(path.relative_to(home))
+    return str(path)
+
+
+class Cache:
+    """Sources' observations, cursors and health, persisted in one TinyDB file.
+
+    Build with ``Cache.open``. Not thread-safe: the poller applies results in
+    one thread; the engine serialises access.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        storage: AtomicJSONStorage,
+        *,
+        retention: float,
+        lock: WriterLock | None,
+        lock_holder: str | None,
+        notices: list[str],
+    ) -> None:
+        self.path = path
+        self.retention = retention
+        self.read_only = lock is None
+        self.lock_holder = lock_holder
+        """Who writes the cache (e.g. ``pid 1234 on nas (farwatch poll) since 10:02``)
+        when this process could not become the writer; else None."""
+        self.notices = notices
+        """Things the user must be told (read-only, a moved-aside unreadable file, ...)."""
+        self._storage = storage
+        self._lock = lock
+        self._db = TinyDB(storage=lambda: storage)
+        self._index = _Index.build(self._db)
+
+    # -- opening ----------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        path: Path,
+        *,
+        retention: float,
+        writer: bool = True,
+        clock: Clock = system_clock,
+        command: str | None = None,
+    ) -> Cache:
+        """Open (creating if needed) the cache at ``path``.
+
+        As writer, takes the lock; when another process holds it, opens
+        read-only, sets ``lock_holder`` and says so in ``notices``. An
+        unreadable file is moved aside as ``<name>.corrupt-YYYYMMDD-HHMMSS``
+        (a notice says where) and a new cache is started.
+
+        Raises:
+            CacheError: the path is a directory, its folder cannot be created or
+                written, or the file cannot be read; the message names the path.
+        """
+        path = Path(path).expanduser().absolute()
+        shown = display_path(path)
+        if path.is_dir():
+            raise CacheError(
+                f"cache path {shown} is a directory; set [cache] path to a file, "
+                f"e.g. {display_path(path / 'farwatch.db')}"
+            )
+        _ensure_parent(path)
+        notices: list[str] = []
+        lock: WriterLock | None = None
+        lock_holder: str | None = None
+        if writer:
+            lock = WriterLock(path, command=command)
+            try:
+                acquired = lock.acquire(now=clock())
+                if acquired:
+                    _probe_writable(path)
+            except OSError as exc:
+                lock.release()
+                raise CacheError(
+                    f"cannot write the cache in {display_path(path.parent)}: "
+                    f"{exc.strerror or exc} (the folder must be writable by you)"
+                ) from exc
+            if not acquired:
+                lock_holder = lock.describe_holder()
+                notices.append(
+                    f"cache {shown} is being written by {lock_holder}; opening read-only"
+                )
+                lock = None
+            elif lock.took_over is not None:
+                notices.append(
+                    f"took over the cache lock left by {lock.took_over.describe()}, "
+                    "which is no longer running"
+                )
+        try:
+            return cls._load(path, lock, lock_holder, notices, retention, clock)
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
+
+    @classmethod
+    def _load(
+        cls,
+        path: Path,
+        lock: WriterLock | None,
+        lock_holder: str | None,
+        notices: list[str],
+        retention: float,
+        clock: Clock,
+    ) -> Cache:
+        shown = display_path(path)
+        read_only = lock is None
+        try:
+            storage = AtomicJSONStorage(path, read_only=read_only)
+            cache = cls(
+                path,
+                storage,
+                retention=retention,
+                lock=lock,
+                lock_holder=lock_holder,
+                notices=notices,
+            )
+        except CacheUnreadable as exc:
+            if read_only:
+                notices.append(
+                    f"cache {shown} is unreadable ({exc}); showing nothing until "
+                    "its writer rebuilds it"
+                )
+                storage = AtomicJSONStorage(path, read_only=True, load=False)
+                return cls(
+                    path,
+                    storage,
+                    retention=retention,
+                    lock=None,
+                    lock_holder=lock_holder,
+                    notices=notices,
+                )
+            backup = _move_aside(path, clock())
+            notices.append(
+                f"cache {shown} was unreadable ({exc}); moved it to {display_path(backup)} "
+                "and started a new one (sources will fill it again)"
+            )
+            storage = AtomicJSONStorage(path)
+            cache = cls(
+                path, storage, retention=retention, lock=lock, lock_holder=None, notices=notices
+            )
+        except OSError as exc:
+            raise CacheError(f"cannot read cache {shown}: {exc.strerror or exc}") from exc
+        if lock is not None:
+            storage.remove_stale_temps()
+            if cache._index.meta_id is None:
+                cache._init_meta(clock())
+                cache.commit()  # the file exists (mode 0600) from the start
+        return cache
+
+    def _init_meta(self, now: datetime) -> None:
+        self._index.meta_id = self._db.table("meta").insert(
+            {"schema": SCHEMA_VERSION, "created": codec.iso(now)}
+        )
+
+    # -- reading ----------------------------------------------------------
+
+    def snapshot(self) -> CacheSnapshot:
+        """Everything cached, as plain values (``paused`` is left to the audit log)."""
+        ix = self._index
+        return CacheSnapshot(
+            roster={s: [row for _, row in rows.values()] for s, rows in ix.roster.items()},
+            checkins={s: list(items.values()) for s, items in ix.checkins.items()},
+            entries={s: [e.entry for e in items.values()] for s, items in ix.entries.items()},
+            health={name: replace(h) for name, (_, h) in ix.health.items()},
+        )
+
+    def cursor(self, source: str) -> Cursor:
+        """The cursor the source's last successful fetch returned ({} at first)."""
+        found = self._index.cursors.get(source)
+        return _copy_json(found[1]) if found else {}
+
+    def health(self) -> dict[str, SourceHealth]:
+        return {name: replace(h) for name, (_, h) in self._index.health.items()}
+
+    def record_count(self, source: str) -> int:
+        """Records of ``source`` in the cache (roster rows, check-ins, entries)."""
+        ix = self._index
+        return (
+            len(ix.roster.get(source, ()))
+            + len(ix.checkins.get(source, ()))
+            + len(ix.entries.get(source, ()))
+        )
+
+    @property
+    def writes(self) -> int:
+        """How many times this process wrote the file."""
+        flushes: int = self._storage.flushes
+        return flushes
+
+    # -- changing (in memory until commit) ---------------------------------
+
+    def apply(self, source: str, result: FetchResult, now: datetime) -> int:
+        """Merge one fetch into the cache; returns how many records are new.
+
+        Check-ins are deduplicated by key; roster rows and time entries are
+        upserted by (source, key). Completeness flags drop or close what the
+        source no longer reports, except when it said ``unchanged``.
+
+        Raises:
+            CacheError: read-only.
+            ValueError: the result cannot be stored (naive datetime, cursor
+                that is not JSON); nothing was changed.
+        """
+        self._require_writer()
+        cutoff = self._cutoff(now)
+        try:
+            cursor = _copy_json(result.cursor)
+        except TypeError as exc:
+            raise ValueError(
+                f"source {source!r} returned a cursor that cannot be stored: {exc}"
+            ) from exc
+        roster_plan = self._plan_roster(source, result)
+        checkin_docs = self._plan_checkins(source, result.checkins, cutoff)
+        entry_plan = self._plan_entries(source, result, now, cutoff)
+        # Everything above only computed; below cannot fail half-way on bad input.
+        new = self._apply_roster(source, result, roster_plan)
+        new += self._apply_checkins(source, checkin_docs)
+        new += self._apply_entries(source, entry_plan)
+        self._set_cursor(source, cursor)
+        return new
+
+    def set_health(self, health: SourceHealth) -> None:
+        self._require_writer()
+        doc = codec.health_doc(health)
+        table = self._db.table("health")
+        found = self._index.health.get(health.name)
+        if found is not None:
+            if found[1] == health:
+                return
+            _replace_docs(table, {found[0]: doc}, "name")
+            self._index.health[health.name] = (found[0], replace(health))
+        else:
+            self._index.health[health.name] = (table.insert(doc), replace(health))
+
+    def prune(self, now: datetime) -> int:
+        """Drop check-ins and closed entries older than the retention; never open ones.
+
+        A retention of 0 or less keeps everything. Returns how many were dropped.
+        """
+        self._require_writer()
+        cutoff = self._cutoff(now)
+        if cutoff is None:
+            return 0
+        ix = self._index
+        old_checkins: list[int] = []
+        for source, checkins in ix.checkins.items():
+            for key in [k for k, c in checkins.items() if c.at < cutoff]:
+                del checkins[key]
+                old_checkins.append(ix.checkin_ids[source].pop(key))
+        old_entries: list[int] = []
+        for entries in ix.entries.values():
+            for key in [k for k, e in entries.items() if _ended_before(e.entry, cutoff)]:
+                old_entries.append(entries.pop(key).doc_id)
+        if old_checkins:
+            self._db.table("checkins").remove(doc_ids=old_checkins)
+        if old_entries:
+            self._db.table("entries").remove(doc_ids=old_entries)
+        return len(old_checkins) + len(old_entries)
+
+    def commit(self) -> bool:
+        """Write the file once if anything changed; True when it wrote.
+
+        Raises:
+            CacheError: read-only, or the disk refused (the old file stays intact).
+        """
+        self._require_writer()
+        try:
+            wrote: bool = self._storage.flush()
+        except OSError as exc:
+            raise CacheError(
+                f"cannot write cache {display_path(self.path)}: {exc.strerror or exc}"
+            ) from exc
+        return wrote
+
+    def reload_if_changed(self) -> bool:
+        """Read-only: re-read the file if the writer replaced it; True when it did.
+
+        An unreadable new version (which an atomic writer never produces) keeps
+        the previous data.
+        """
+        if not self.read_only or not self._storage.changed_on_disk():
+            return False
+        previous = self._storage.read()
+        try:
+            self._storage.load()
+            db = TinyDB(storage=lambda: self._storage)
+            index = _Index.build(db)
+        except (CacheUnreadable, OSError):
+            if previous is not None:
+                self._storage.write(previous)
+            return False
+        self._db, self._index = db, index
+        return True
+
+    def close(self) -> None:
+        """Release the writer lock. Uncommitted changes are dropped, by design:
+        only ``commit`` decides what is durable."""
+        self._storage.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals --------------------------------------------------------
+
+    def _require_writer(self) -> None:
+        if self.read_only:
+            who = f" (written by {self.lock_holder})" if self.lock_holder else ""
+            raise CacheError(f"cache {display_path(self.path)} is open read-only{who}")
+
+    def _cutoff(self, now: datetime) -> datetime | None:
+        return now - timedelta(seconds=self.retention) if self.retention > 0 else None
+
+    def _set_cursor(self, source: str, cursor: Cursor) -> None:
+        table = self._db.table("cursors")
+        found = self._index.cursors.get(source)
+        doc = {"source": source, "cursor": cursor}
+        if found is None:
+            self._index.cursors[source] = (table.insert(doc), cursor)
+        elif found[1] != cursor:
+            _replace_docs(table, {found[0]: doc}, "source")
+            self._index.cursors[source] = (found[0], cursor)
+
+    # roster
+
+    def _plan_roster(self, source: str, result: FetchResult) -> dict[str, codec.Doc]:
+        return {row.worker_id: codec.roster_doc(source, row) for row in result.roster}
+
+    def _apply_roster(self, source: str, result: FetchResult, docs: dict[str, codec.Doc]) -> int:
+        table = self._db.table("roster")
+        old = self._index.roster.get(source, {})
+        rows = {row.worker_id: row for row in result.roster}
+        replace_all = result.roster_complete and not result.unchanged
+        if replace_all:
+            gone = [doc_id for wid, (doc_id, _) in old.items() if wid not in rows]
+            if gone:
+                table.remove(doc_ids=gone)
+        changed = {
+            old[wid][0]: docs[wid] for wid, row in rows.items() if wid in old and old[wid][1] != row
+        }
+        if changed:
+            _replace_docs(table, changed, "worker_id")
+        added = [wid for wid in rows if wid not in old]
+        ids = table.insert_multiple(docs[wid] for wid in added) if added else []
+        new_ids = dict(zip(added, ids, strict=True))
+        merged = {} if replace_all else dict(old)
+        for wid, row in rows.items():
+            merged[wid] = (new_ids[wid] if wid in new_ids else old[wid][0], row)
+        if merged or source in self._index.roster:
+            self._index.roster[source] = merged
+        return len(added)
+
+    # check-ins
+
+    def _plan_checkins(
+        self, source: str, checkins: Iterable[CheckIn], cutoff: datetime | None
+    ) -> dict[str, tuple[CheckIn, codec.Doc]]:
+        known = self._index.checkins.get(source, {})
+        plan: dict[str, tuple[CheckIn, codec.Doc]] = {}
+        for item in checkins:
+            if item.key in known or item.key in plan:
+                continue
+            doc = codec.checkin_doc(source, item)  # validates before anything changes
+            if cutoff is not None and item.at < cutoff:
+                continue  # would be pruned at once, and fetched as "new" again
+            plan[item.key] = (item, doc)
+        return plan
+
+    def _apply_checkins(self, source: str, plan: dict[str, tuple[CheckIn, codec.Doc]]) -> int:
+        if not plan:
+            return 0
+        ids = self._db.table("checkins").insert_multiple(doc for _, doc in plan.values())
+        items = self._index.checkins.setdefault(source, {})
+        id_map = self._index.checkin_ids.setdefault(source, {})
+        for (key, (item, _)), doc_id in zip(plan.items(), ids, strict=True):
+            items[key] = item
+            id_map[key] = doc_id
+        return len(plan)
+
+    # time entries
+
+    def _plan_entries(
+        self, source: str, result: FetchResult, now: datetime, cutoff: datetime | None
+    ) -> _EntryPlan:
+        old = self._index.entries.get(source, {})
+        plan = _EntryPlan()
+        incoming: dict[str, TimeEntry] = {}
+        for ent in result.entries:
+            incoming[ent.key] = ent  # the last report of a key wins
+        for key, ent in incoming.items():
+            seen = now if ent.end is None else old[key].seen if key in old else now
+            doc = codec.entry_doc(source, ent, seen)
+            if key not in old:
+                if cutoff is not None and ent.end is not None and ent.end < cutoff:
+                    continue
+                plan.inserts[key] = (ent, seen, doc)
+            elif old[key].entry != ent or old[key].seen != seen:
+                plan.updates[key] = (ent, seen, doc)
+        if result.unchanged:
+            return plan
+        if result.entries_complete and result.entries_window is not None:
+            lo, hi = result.entries_window
+            for key, rec in old.items():
+                if key not in incoming and lo <= rec.entry.start < hi:
+                    plan.removals.add(key)
+        if result.running_complete:
+            for key, rec in old.items():
+                if rec.entry.end is None and key not in incoming and key not in plan.removals:
+                    ended = replace(rec.entry, end=max(rec.seen, rec.entry.start))
+                    plan.updates[key] = (ended, rec.seen, codec.entry_doc(source, ended, rec.seen))
+        return plan
+
+    def _apply_entries(self, source: str, plan: _EntryPlan) -> int:
+        table = self._db.table("entries")
+        items = self._index.entries.setdefault(source, {})
+        if plan.removals:
+            table.remove(doc_ids=[items.pop(key).doc_id for key in plan.removals])
+        if plan.updates:
+            _replace_docs(
+                table, {items[k].doc_id: d for k, (_, _, d) in plan.updates.items()}, "key"
+            )
+            for key, (ent, seen, _) in plan.updates.items():
+                items[key] = _Entry(items[key].doc_id, ent, seen)
+        if plan.inserts:
+            ids = table.insert_multiple(doc for _, _, doc in plan.inserts.values())
+            for (key, (ent, seen, _)), doc_id in zip(plan.inserts.items(), ids, strict=True):
+                items[key] = _Entry(doc_id, ent, seen)
+        return len(plan.inserts)
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _replace_docs(table: Table, docs: Mapping[int, codec.Doc], key_field: str) -> None:
+    """Overwrite many documents in one TinyDB pass (``update`` per doc is a pass each)."""
+    by_key = {doc[key_field]: doc for doc in docs.values()}
+
+    def overwrite(doc: Any) -> None:
+        new = by_key[doc[key_field]]
+        doc.clear()
+        doc.update(new)
+
+    table.update(overwrite, doc_ids=list(docs))
+
+
+def _ended_before(entry: TimeEntry, cutoff: datetime) -> bool:
+    return entry.end is not None and entry.end < cutoff
+
+
+def _copy_json(value: Cursor) -> Cursor:
+    """A deep copy through JSON: what a restart would read back, and nobody else's object."""
+    copied = orjson.loads(orjson.dumps(value))
+    if not isinstance(copied, dict):
+        raise TypeError("a cursor must be a JSON object")
+    return copied
+
+
+def _ensure_parent(path: Path) -> None:
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise CacheError(
+            f"cannot create the cache folder {display_path(parent)}: a file is in the way "
+            f"({exc.filename or parent})"
+        ) from exc
+    except OSError as exc:
+        raise CacheError(
+            f"cannot create the cache folder {display_path(parent)}: {exc.strerror or exc}"
+        ) from exc
+    if not parent.is_dir():
+        raise CacheError(f"cache folder {display_path(parent)} is not a directory")
+
+
+def _probe_writable(path: Path) -> None:
+    """Fail at open, not at the first commit, when the folder refuses new files."""
+    probe = path.with_name(f".{path.name}.tmp-probe-{os.getpid()}")
+    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(fd)
+    os.unlink(probe)
+
+
+def _move_aside(path: Path, now: datetime) -> Path:
+    """Rename an unreadable cache to a dated backup beside it; never overwrite one."""
+    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
+    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
+    n = 1
+    while backup.exists():
+        n += 1
+        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
+    try:
+        os.replace(path, backup)
+    except OSError as exc:
+        raise CacheError(
+            f"cache {display_path(path)} is unreadable and could not be moved aside to "
+            f"{display_path(backup)}: {exc.strerror or exc}"
+        ) from exc
+    return backup

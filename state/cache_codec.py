@@ -1,0 +1,125 @@
+"""Observations <-> cache documents (plain JSON values).
+
+Datetimes are stored as ISO 8601 strings with their offset, so an observation
+read back compares equal to the one a source returned. Fields a newer farwatch
+added are ignored when read by an older one, and missing fields take the
+dataclass default, so the file survives small model changes in both directions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import datetime
+from typing import Any
+
+from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
+from farwatch.state.snapshot import SourceHealth
+
+Doc = dict[str, Any]
+
+_ROSTER_FIELDS = tuple(f.name for f in fields(RosterRow))
+_CHECKIN_FIELDS = tuple(f.name for f in fields(CheckIn))
+_ENTRY_FIELDS = tuple(f.name for f in fields(TimeEntry))
+_HEALTH_FIELDS = tuple(f.name for f in fields(SourceHealth))
+_HEALTH_TIMES = frozenset({"last_success", "last_attempt", "last_error_at", "next_poll"})
+
+
+def iso(value: datetime) -> str:
+    """ISO 8601 of an aware datetime; naive ones are a programming error upstream."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value.isoformat()} (all times must be aware, UTC)")
+    return value.isoformat()
+
+
+def iso_or_none(value: datetime | None) -> str | None:
+    return None if value is None else iso(value)
+
+
+def parse_time(value: Any) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"expected an ISO 8601 time, found {value!r}")
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        raise ValueError(f"time without an offset: {value!r}")
+    return parsed
+
+
+def parse_time_or_none(value: Any) -> datetime | None:
+    return None if value is None else parse_time(value)
+
+
+# -- roster ---------------------------------------------------------------
+
+
+def roster_doc(source: str, row: RosterRow) -> Doc:
+    doc: Doc = {"source": source}
+    for name in _ROSTER_FIELDS:
+        doc[name] = getattr(row, name)
+    doc["aliases"] = list(row.aliases)
+    doc["extra"] = dict(row.extra)
+    return doc
+
+
+def roster_row(doc: Doc) -> RosterRow:
+    values = {k: doc[k] for k in _ROSTER_FIELDS if k in doc}
+    values["aliases"] = tuple(values.get("aliases", ()))
+    values["extra"] = dict(values.get("extra", {}))
+    return RosterRow(**values)
+
+
+# -- check-ins ------------------------------------------------------------
+
+
+def checkin_doc(source: str, checkin: CheckIn) -> Doc:
+    doc: Doc = {"source": source}
+    for name in _CHECKIN_FIELDS:
+        doc[name] = getattr(checkin, name)
+    doc["at"] = iso(checkin.at)
+    return doc
+
+
+def checkin(doc: Doc) -> CheckIn:
+    values = {k: doc[k] for k in _CHECKIN_FIELDS if k in doc}
+    values["at"] = parse_time(values.get("at"))
+    return CheckIn(**values)
+
+
+# -- time entries ---------------------------------------------------------
+
+
+def entry_doc(source: str, entry: TimeEntry, seen: datetime) -> Doc:
+    """``seen`` is when a poll last saw the entry: a vanished running timer ends there."""
+    doc: Doc = {"source": source}
+    for name in _ENTRY_FIELDS:
+        doc[name] = getattr(entry, name)
+    doc["start"] = iso(entry.start)
+    doc["end"] = iso_or_none(entry.end)
+    doc["accrued_seconds"] = float(entry.accrued_seconds)
+    doc["seen"] = iso(seen)
+    return doc
+
+
+def entry(doc: Doc) -> tuple[TimeEntry, datetime]:
+    values = {k: doc[k] for k in _ENTRY_FIELDS if k in doc}
+    values["start"] = parse_time(values.get("start"))
+    values["end"] = parse_time_or_none(values.get("end"))
+    seen = parse_time(doc["seen"]) if "seen" in doc else values["end"] or values["start"]
+    return TimeEntry(**values), seen
+
+
+# -- source health --------------------------------------------------------
+
+
+def health_doc(health: SourceHealth) -> Doc:
+    doc: Doc = {}
+    for name in _HEALTH_FIELDS:
+        value = getattr(health, name)
+        doc[name] = iso_or_none(value) if name in _HEALTH_TIMES else value
+    return doc
+
+
+def health(doc: Doc) -> SourceHealth:
+    values = {k: doc[k] for k in _HEALTH_FIELDS if k in doc}
+    for name in _HEALTH_TIMES & values.keys():
+        values[name] = parse_time_or_none(values[name])
+    return SourceHealth(**values)
