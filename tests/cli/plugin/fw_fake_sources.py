@@ -98,3 +98,16 @@ def install(monkeypatch: pytest.MonkeyPatch) -> None:
         return eps
 
     monkeypatch.setattr(registry, "_entry_points", with_fakes)
+
+
+def install_for_process() -> None:
+    """Register the fakes for the rest of this process (for subprocess tests)."""
+    real = registry._entry_points
+
+    def with_fakes() -> dict[str, EntryPoint]:
+        eps = dict(real())
+        for name, cls in FAKES.items():
+            eps[name] = EntryPoint(name, f"fw_fake_sources:{cls}", registry.GROUP)
+        return eps
+
+    registry._entry_points = with_fakes  # type: ignore[assignment]

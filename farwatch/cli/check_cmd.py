@@ -1,0 +1,130 @@
+"""``farwatch check``: is the config right, and can every source be reached?
+
+Validates the config (exit 2 on a mistake), then fetches from each source once,
+all at the same time, without touching the cache, and prints OK or what went
+wrong in plain words. Exit 0 when every source answered, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+import click
+
+from farwatch.cli.common import config_option, load
+from farwatch.sources.base import Source, SourceError
+from farwatch.sources.model import FetchResult
+from farwatch.state.clock import system_clock
+from farwatch.state.config import display_path
+from farwatch.state.engine import build_source
+from farwatch.state.settings import SourceSettings
+from farwatch.state.text import strip_control
+
+TIMEOUT = 90.0
+"""Seconds to wait for all sources together before calling the rest hung."""
+
+
+@dataclass
+class CheckResult:
+    name: str
+    type: str
+    ok: bool
+    detail: str
+    advice: str = ""
+    seconds: float = 0.0
+
+
+def advice_for(error: SourceError) -> str:
+    """The network engineer's plain-words explanation, when it is installed."""
+    try:
+        from farwatch.sources.explain import explain
+    except ImportError:
+        return ""
+    try:
+        return explain(error)
+    except Exception:  # advice is a nicety; never let it hide the error itself
+        return ""
+
+
+def _try(spec: SourceSettings) -> CheckResult:
+    started = time.monotonic()
+    source: Source | None = None
+    try:
+        source = build_source(spec)
+        result: FetchResult = source.fetch({}, system_clock())
+    except SourceError as exc:
+        return CheckResult(
+            spec.name,
+            spec.type,
+            False,
+            f"{exc.kind}: {exc.message}",
+            advice_for(exc),
+            time.monotonic() - started,
+        )
+    except Exception as exc:  # a plugin bug: report it as such, keep checking the rest
+        return CheckResult(
+            spec.name,
+            spec.type,
+            False,
+            f"unexpected error: {type(exc).__name__}: {exc}",
+            seconds=time.monotonic() - started,
+        )
+    finally:
+        if source is not None:
+            with contextlib.suppress(Exception):
+                source.close()
+    counts = (
+        f"{len(result.roster)} roster rows, {len(result.checkins)} check-ins, "
+        f"{len(result.entries)} time entries"
+    )
+    extra = "".join(f"; warning: {w}" for w in result.warnings)
+    return CheckResult(
+        spec.name, spec.type, True, counts + extra, seconds=time.monotonic() - started
+    )
+
+
+def run_checks(specs: tuple[SourceSettings, ...], timeout: float = TIMEOUT) -> list[CheckResult]:
+    """Try every source at once; results in config order."""
+    pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(specs))), thread_name_prefix="check")
+    futures: list[Future[CheckResult]] = [pool.submit(_try, spec) for spec in specs]
+    deadline = time.monotonic() + timeout
+    results = []
+    for spec, future in zip(specs, futures, strict=True):
+        try:
+            results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
+        except FutureTimeout:
+            results.append(
+                CheckResult(spec.name, spec.type, False, f"timeout: no answer within {timeout:g}s")
+            )
+    pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
+@click.command()
+@config_option
+def check() -> None:
+    """Validate the config and try each source once (nothing is saved)."""
+    loaded = load()
+    settings = loaded.settings
+    where = display_path(settings.path) if settings.path else "config"
+    count = len(settings.sources)
+    click.echo(f"config OK: {where} ({count} source{'s' if count != 1 else ''})")
+    if not settings.sources:
+        click.echo(
+            "no sources configured yet: add [[sources]] tables (farwatch init writes examples)"
+        )
+        return
+    results = run_checks(settings.sources)
+    width = max(len(f"{r.name} ({r.type})") for r in results)
+    for r in results:
+        label = f"{r.name} ({r.type})".ljust(width)
+        word = "OK    " if r.ok else "FAILED"
+        click.echo(f"{label}  {word}  {strip_control(r.detail)}")
+        if r.advice:
+            click.echo(f"{'':{width}}          {strip_control(r.advice)}")
+    if not all(r.ok for r in results):
+        raise click.exceptions.Exit(1)

@@ -1,0 +1,36 @@
+"""Opening the engine for a command, with its failures turned into user errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from farwatch.cli.common import UserError, warn
+from farwatch.sources.base import SourceError
+from farwatch.state.clock import Clock, system_clock
+from farwatch.state.engine import Engine
+from farwatch.state.settings import Settings
+from farwatch.state.storage import CacheError
+
+
+@contextmanager
+def opened_engine(
+    settings: Settings, *, writer: bool, clock: Clock = system_clock
+) -> Iterator[Engine]:
+    """An opened ``Engine``; its notices (moved-aside cache...) go to stderr."""
+    try:
+        engine = Engine(settings, clock=clock)
+    except SourceError as exc:
+        raise UserError(exc.message) from exc
+    try:
+        engine.open(writer=writer)
+    except CacheError as exc:
+        engine.close()
+        raise UserError(str(exc)) from exc
+    try:
+        for notice in engine.notices:
+            if writer or not notice.startswith("cache "):
+                warn(notice)
+        yield engine
+    finally:
+        engine.close()

@@ -1,0 +1,148 @@
+"""The ``farwatch`` command: a click group whose commands load on demand.
+
+``farwatch`` alone opens the dashboard. Each subcommand lives in its own
+module and is imported only when run (or listed by ``--help``), which keeps
+start-up quick and lets a command whose module is not installed simply be
+absent instead of breaking the others. Every command gets ``--config`` (see
+``farwatch.cli.common``), even one that forgot to declare it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+import click
+
+from farwatch.cli.common import ConfigProblem, UserError, config_option, load, make_config_option
+from farwatch.state.config import ENV_VAR, ConfigError
+
+COMMANDS: dict[str, str] = {
+    "init": "farwatch.cli.init_cmd:init",
+    "check": "farwatch.cli.check_cmd:check",
+    "poll": "farwatch.cli.poll_cmd:poll",
+    "status": "farwatch.cli.status_cmd:status",
+    "demo": "farwatch.cli.demo_cmd:demo",
+    "ping": "farwatch.cli.actions_cmd:ping",
+    "pause": "farwatch.cli.actions_cmd:pause",
+    "resume": "farwatch.cli.actions_cmd:resume",
+    "log": "farwatch.cli.actions_cmd:log",
+}
+"""Command name -> ``module:attribute`` of its ``click.Command``."""
+
+
+def _module_present(target: str) -> bool:
+    module = target.partition(":")[0]
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+class LazyGroup(click.Group):
+    """Loads commands from ``COMMANDS`` when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        lazy = [name for name, target in COMMANDS.items() if _module_present(target)]
+        return sorted({*self.commands, *lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, _, attr = target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                return None  # not installed in this build: simply not a command
+            raise UserError(f"the {cmd_name!r} command cannot load: {exc}") from exc
+        command = getattr(module, attr, None)
+        if not isinstance(command, click.Command):
+            return None
+        if not any(
+            p.name == "config_path" or "--config" in getattr(p, "opts", ()) for p in command.params
+        ):
+            command.params.append(make_config_option())
+        self.add_command(command, cmd_name)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:  # raised by a command that loaded the config itself
+            raise ConfigProblem.from_error(exc) from None
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        saved = os.environ.get(ENV_VAR)
+        try:
+            return super().main(*args, **kwargs)
+        finally:  # --config sets $FARWATCH_CONFIG for this run only (tests run many)
+            if saved is None:
+                os.environ.pop(ENV_VAR, None)
+            else:
+                os.environ[ENV_VAR] = saved
+
+
+def _version() -> str:
+    try:
+        return version("farwatch")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@config_option
+@click.version_option(_version(), "--version", "-V", prog_name="farwatch")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Watch remote workers: check-ins, running timers, hours against the cap.
+
+    Run without a command to open the dashboard.
+    """
+    if ctx.invoked_subcommand is None:
+        open_dashboard(ctx)
+
+
+def open_dashboard(ctx: click.Context) -> None:
+    """Open the dashboard on the configured team (the engine is opened here)."""
+    from farwatch.state.engine import Engine
+    from farwatch.state.storage import CacheError
+
+    settings = load(ctx).settings
+    try:
+        from farwatch.tui.app import run_dashboard
+    except ImportError as exc:
+        raise UserError(f"the dashboard is not available in this install: {exc}") from exc
+    engine = _build_engine(Engine, settings)
+    try:
+        engine.open(writer=True)
+    except CacheError as exc:
+        raise UserError(str(exc)) from exc
+    try:
+        run_dashboard(engine)
+    finally:
+        engine.close()
+
+
+def _build_engine(engine_cls: Any, settings: Any) -> Any:
+    from farwatch.sources.base import SourceError
+
+    try:
+        return engine_cls(settings)
+    except SourceError as exc:
+        raise UserError(exc.message) from exc
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

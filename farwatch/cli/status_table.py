@@ -1,0 +1,141 @@
+"""``farwatch status`` without ``--json``: plain-text tables for people.
+
+Plain characters only (no colour, no markup), every untrusted string passed
+through ``strip_control``, and columns cut to the terminal width, so the
+output is safe to read over SSH, in a cron mail or piped to a pager.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from farwatch.state.snapshot import SourceHealth
+from farwatch.state.status import WorkerStatus
+from farwatch.state.text import strip_control
+
+LEVEL_WORDS = {
+    "ok": "ok",
+    "warn": "LATE",
+    "alert": "ALERT",
+    "off_hours": "off",
+    "never": "never",
+}
+BURN_WORDS = {"ok": "", "warn": "near cap", "over": "OVER CAP", "no_cap": ""}
+
+
+def age(seconds: float | None) -> str:
+    """``45s``, ``12m``, ``3h05m``, ``2d04h`` — short and sortable by eye."""
+    if seconds is None:
+        return "-"
+    s = int(max(0.0, seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def _cut(text: str, width: int) -> str:
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, flex: int) -> str:
+    """Left-aligned columns two spaces apart; column ``flex`` absorbs a narrow terminal."""
+    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    over = sum(widths) + 2 * (len(widths) - 1) - width
+    if over > 0:
+        widths[flex] = max(len(headers[flex]), widths[flex] - over)
+    lines = []
+    for row in [list(headers), *rows]:
+        cells = [_cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def _burn(s: WorkerStatus) -> str:
+    used = f"{s.hours_used:.1f}"
+    if s.cap_hours is None:
+        return f"{used}h (no cap)"
+    pct = f" {s.burn * 100:.0f}%" if s.burn is not None else ""
+    word = BURN_WORDS.get(s.burn_level, "")
+    return f"{used}/{s.cap_hours:g}h{pct}" + (f" {word}" if word else "")
+
+
+def _state(s: WorkerStatus) -> str:
+    if s.paused:
+        return "paused"
+    return "running" if s.running else ""
+
+
+def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
+    headers = ("NAME", "LOCAL", "CAT", "CHECK-IN", "AGE", "BURN", "STATE", "TASK")
+    rows = []
+    for s in statuses:
+        shown_age = s.checkin_work_age if s.checkin_work_age is not None else s.checkin_age
+        rows.append(
+            (
+                strip_control(s.name),
+                s.local_time.strftime("%a %H:%M"),
+                strip_control(s.category),
+                LEVEL_WORDS.get(s.checkin_level, s.checkin_level),
+                age(shown_age) if s.last_checkin else "-",
+                _burn(s),
+                _state(s),
+                strip_control(s.task) or "-",
+            )
+        )
+    if not rows:
+        return "No workers yet: no roster in the cache (run `farwatch poll --once`)."
+    return table(headers, rows, width, flex=len(headers) - 1)
+
+
+def _when(at: datetime | None, now: datetime) -> str:
+    if at is None:
+        return "never"
+    return age((now - at.astimezone(UTC)).total_seconds()) + " ago"
+
+
+def sources_table(
+    health: Iterable[SourceHealth], unmatched: Mapping[str, int], now: datetime, width: int
+) -> str:
+    headers = ("SOURCE", "TYPE", "STATUS", "LAST OK", "RECORDS", "UNMATCHED", "ERROR")
+    rows = []
+    for h in health:
+        status = "ok" if h.ok else ("FAILING" if h.consecutive_failures else "not polled")
+        error = strip_control(h.last_error or "") if h.consecutive_failures else ""
+        rows.append(
+            (
+                strip_control(h.name),
+                h.type,
+                status,
+                _when(h.last_success, now),
+                str(h.records),
+                str(unmatched.get(h.name, 0)),
+                error,
+            )
+        )
+    if not rows:
+        return "No sources configured."
+    return table(headers, rows, width, flex=len(headers) - 1)
+
+
+def render(
+    statuses: Sequence[WorkerStatus],
+    health: Sequence[SourceHealth],
+    unmatched: Mapping[str, int],
+    now: datetime,
+    width: int = 100,
+) -> str:
+    """Both tables with a one-line heading."""
+    stale = sum(1 for s in statuses if s.stale)
+    over = sum(1 for s in statuses if s.over_cap)
+    when = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    heading = f"{len(statuses)} workers, {stale} late, {over} over cap  (as of {when})"
+    return "\n\n".join(
+        [heading, workers_table(statuses, width), sources_table(health, unmatched, now, width)]
+    )

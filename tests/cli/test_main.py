@@ -1,0 +1,152 @@
+"""The ``farwatch`` group: --config everywhere, --version, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from farwatch.state.engine import Engine
+
+from farwatch.cli import main as cli_main
+
+Run = Callable[..., Result]
+MakeConfig = Callable[..., Path]
+ROSTER = {"roster": [{"worker_id": "ana@example.com", "name": "Ana", "email": "ana@example.com"}]}
+
+
+def test_version(run: Run) -> None:
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("farwatch, version ")
+
+
+def test_help_lists_the_commands_that_exist(run: Run) -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name in ("init", "check", "poll", "status"):
+        assert f"  {name} " in result.stdout
+    assert "--config PATH" in result.stdout
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_config_option_before_or_after_the_command(
+    run: Run, make_config: MakeConfig, where: str
+) -> None:
+    path = make_config([("alpha", ROSTER)])
+    args = (
+        ["--config", str(path), "status", "--json"]
+        if where == "before"
+        else ["status", "--json", "--config", str(path)]
+    )
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert [s["name"] for s in json.loads(result.stdout)["sources"]] == ["alpha"]
+
+
+def test_config_option_beats_environment(run: Run, make_config: MakeConfig, tmp_path: Path) -> None:
+    chosen = make_config([("chosen", ROSTER)], name="chosen.toml")
+    other = make_config([("other", ROSTER)], name="other.toml")
+    result = run("status", "--json", "--config", str(chosen), env={"FARWATCH_CONFIG": str(other)})
+    assert [s["name"] for s in json.loads(result.stdout)["sources"]] == ["chosen"]
+    result = run("status", "--json", env={"FARWATCH_CONFIG": str(other)})
+    assert [s["name"] for s in json.loads(result.stdout)["sources"]] == ["other"]
+
+
+def test_later_config_option_wins(run: Run, make_config: MakeConfig) -> None:
+    first = make_config([("first", ROSTER)], name="first.toml")
+    second = make_config([("second", ROSTER)], name="second.toml")
+    result = run("--config", str(first), "status", "--json", "--config", str(second))
+    assert [s["name"] for s in json.loads(result.stdout)["sources"]] == ["second"]
+
+
+def test_config_error_exit_2_message_and_no_traceback(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('[thresholds]\ncheckin_warn = "2 hours"\n')
+    for args in (
+        ["--config", str(path), "status"],
+        ["poll", "--once", "--config", str(path)],
+        ["check", "--config", str(path)],
+        ["--config", str(path)],
+    ):
+        result = run(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr == (
+            f'farwatch: {path}: thresholds.checkin_warn: expected a duration like "90m" or '
+            '"2h", got "2 hours"\n'
+        )
+        assert result.stdout == ""
+        assert "Traceback" not in result.output
+
+
+def test_missing_default_config_says_run_init(run: Run) -> None:
+    result = run("status")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        'farwatch: ~/.config/farwatch/config.toml: no config file here yet; run "farwatch init" '
+        'to write a commented starter config, or "farwatch demo" to try farwatch on a bundled '
+        "demo team\n"
+    )
+
+
+def test_config_warnings_go_to_stderr_without_the_secret(run: Run, make_config: MakeConfig) -> None:
+    path = make_config(extra='[nudge]\nemail = "mailtos://me:Pa55-w0rd@smtp.example.com"')
+    result = run("status", "--json", "--config", str(path))
+    assert result.exit_code == 0
+    assert result.stderr.startswith(
+        f"farwatch: warning: {path}: nudge.email: the URL has a password"
+    )
+    assert "Pa55" not in result.output
+    json.loads(result.stdout)  # warnings never pollute the JSON on stdout
+
+
+def test_unknown_command_is_a_usage_error(run: Run) -> None:
+    result = run("stauts")
+    assert result.exit_code == 2
+    assert "No such command 'stauts'" in result.stderr
+
+
+def test_command_module_that_is_absent_is_simply_not_a_command(
+    run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(cli_main.COMMANDS, "teleport", "farwatch.cli.no_such_module:teleport")
+    assert "teleport" not in run("--help").stdout
+    assert run("teleport").exit_code == 2
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_other_modules_commands_get_config_too(
+    run: Run, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    monkeypatch.setitem(cli_main.COMMANDS, "hello", "fw_fake_cmd:hello")
+    path = make_config()
+    args = (
+        ["--config", str(path), "hello"] if where == "before" else ["hello", "--config", str(path)]
+    )
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"loaded {path}\n"
+    assert "FARWATCH_CONFIG" not in os.environ  # restored after the command
+
+
+def test_no_command_opens_the_dashboard_on_an_opened_engine(
+    run: Run, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake_dashboard(engine: Engine) -> None:
+        seen["sources"] = list(engine.sources)
+        seen["read_only"] = engine.read_only
+        seen["config"] = engine.settings.path
+
+    import farwatch.tui.app
+
+    monkeypatch.setattr(farwatch.tui.app, "run_dashboard", fake_dashboard)
+    path = make_config([("alpha", ROSTER)])
+    result = run("--config", str(path))
+    assert result.exit_code == 0, result.output
+    assert seen == {"sources": ["alpha"], "read_only": False, "config": path}
