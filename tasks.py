@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -46,8 +48,20 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
-def run(cmd: list[str]) -> None:
-    code = subprocess.call(cmd, cwd=ROOT)
+def package_tree(dest: Path) -> None:
+    """Lay the source folders out as the installed ``farwatch`` package.
+
+    mypy and import-linter walk directories, and the editable install maps
+    ``state/`` to ``farwatch.state`` through an import hook they cannot see.
+    """
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "farwatch", dest / "farwatch", ignore=ignore)
+    for folder in ("tui", "sources", "state", "themes"):
+        shutil.copytree(ROOT / folder, dest / "farwatch" / folder, ignore=ignore)
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, cwd: Path = ROOT) -> None:
+    code = subprocess.call(cmd, cwd=cwd, env=env)
     if code:
         sys.exit(code)
 
@@ -66,8 +80,12 @@ def main(argv: list[str]) -> None:
     elif task == "lint":
         run([str(BIN / "ruff"), "check", "."])
         run([str(BIN / "ruff"), "format", "--check", "."])
-        run([str(BIN / "mypy"), "sources", "state", "tui", "themes", "farwatch"])
-        run([str(BIN / "lint-imports")])
+        with tempfile.TemporaryDirectory(prefix="farwatch-lint-") as tree:
+            package_tree(Path(tree))
+            env = {**os.environ, "MYPYPATH": tree, "PYTHONPATH": tree}
+            run([str(BIN / "mypy"), "-p", "farwatch"], env=env)
+            config = str(ROOT / "pyproject.toml")
+            run([str(BIN / "lint-imports"), "--config", config], env=env, cwd=Path(tree))
     elif task == "bench":
         for script in sorted((ROOT / "bench").glob("bench_*.py")):
             print(f"\n== {script.name}", flush=True)
