@@ -1,0 +1,223 @@
+"""The ``sheet`` source: the roster, from a local CSV file or a (Google) sheet URL.
+
+An unchanged roster must cost nothing downstream, so the cursor remembers how
+the last good copy looked (file size + mtime, HTTP validators, and a content
+hash as the final word) and an unchanged copy is reported as ``unchanged``
+with no rows. The cursor never holds the sheet URL itself (a link-shared URL
+is a key to the sheet), only a hash of it.
+
+A sheet URL is fetched at most once per ``refresh`` (default 5 minutes) even
+when the poller asks more often, so a short source ``interval`` keeps local
+files snappy without hammering Google.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from farwatch.sources.base import Option, Source, SourceError
+from farwatch.sources.csvroster import RosterFormatError, parse_roster
+from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.netopts import as_seconds, option_value
+from farwatch.sources.sheet_http import download, redact, to_csv_url
+
+URL_REFRESH = 300.0
+PATH_INTERVAL = 30.0
+MAX_FILE_BYTES = 10 * 1024 * 1024
+_KEPT_WARNINGS = 50
+_RACY = 2.0
+"""Seconds within which a same-size, same-mtime rewrite could go unnoticed."""
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Bytes of a CSV as text, and a warning when it was not UTF-8.
+
+    Excel on Windows saves CSV as Windows-1252 (or UTF-16 for "Unicode text");
+    a roster must still load, with a word about the guess.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", "replace"), ""
+    try:
+        return data.decode("utf-8-sig"), ""
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return (
+            data.decode("cp1252", "replace"),
+            f"line {line}: the file is not UTF-8; read it as Windows-1252",
+        )
+
+
+class SheetSource(Source):
+    """The roster as a CSV file (``path``) or a shared sheet (``url``)."""
+
+    type_name: ClassVar[str] = "sheet"
+    description: ClassVar[str] = "the roster: a CSV file or a shared Google Sheet"
+    default_interval: ClassVar[float] = PATH_INTERVAL
+    provides_roster: ClassVar[bool] = True
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("path", "path", help="a local roster CSV file (or use url)"),
+        Option("url", "url", help="a CSV URL or a Google Sheets link shared to anyone with it"),
+        Option("timeout", "duration", default=30.0, help="read timeout for url"),
+        Option("connect_timeout", "duration", default=10.0, help="connect timeout for url"),
+        Option(
+            "refresh",
+            "duration",
+            default=URL_REFRESH,
+            help="download a url at most this often, however short the interval",
+        ),
+    )
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        super().__init__(name, options)
+        self.path = str(self.config.get("path") or "").strip()
+        self.url = str(self.config.get("url") or "").strip()
+        self.timeout = self._seconds("timeout")
+        self.connect_timeout = self._seconds("connect_timeout")
+        self.refresh = self._seconds("refresh")
+
+    @classmethod
+    def interval_for(cls, options: Mapping[str, Any]) -> float:
+        """Default interval for these options: 5 minutes for a URL, 30 s for a file."""
+        return URL_REFRESH if options.get("url") else PATH_INTERVAL
+
+    def _seconds(self, option: str) -> float:
+        value = option_value(self.config, self.options, option)
+        return float(as_seconds(value, name=option, source=self.name))
+
+    def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
+        """Read the roster if it changed since ``cursor``.
+
+        Raises:
+            SourceError: config (neither or both of path/url), io (missing or
+                unreadable file), parse (no header / no name column), and the
+                HTTP kinds from ``sheet_http.download``.
+        """
+        if bool(self.path) == bool(self.url):
+            raise SourceError(
+                f"{self.name}: set exactly one of path (a CSV file) or url (a shared sheet)"
+                + (", not both" if self.path else ""),
+                title="bad config",
+                kind="config",
+                retryable=False,
+            )
+        if self.path:
+            return self._fetch_path(cursor, now)
+        return self._fetch_url(cursor, now)
+
+    # -- local file ----------------------------------------------------------
+
+    def _fetch_path(self, cursor: Cursor, now: datetime) -> FetchResult:
+        path = Path(os.path.expanduser(self.path))
+        target = "path:" + _digest(str(path))
+        same = cursor.get("target") == target
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            raise SourceError(
+                f"{self.name}: roster file {path} does not exist",
+                title="file missing",
+                kind="io",
+                retryable=True,
+            ) from None
+        except OSError as exc:
+            raise _io_error(self.name, path, exc) from None
+        stamp = {"target": target, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        settled = now.timestamp() - st.st_mtime_ns / 1e9 > _RACY
+        unchanged = all(cursor.get(k) == v for k, v in stamp.items())
+        if same and settled and cursor.get("settled") and unchanged:
+            return self._unchanged(cursor, cursor, requests=0)
+        if st.st_size > MAX_FILE_BYTES:
+            raise SourceError(
+                f"{self.name}: roster file {path} is larger than 10 MB",
+                title="file too large",
+                kind="parse",
+                retryable=False,
+            )
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _io_error(self.name, path, exc) from None
+        return self._result(cursor, {**stamp, "settled": settled}, data, same, requests=0)
+
+    # -- URL -----------------------------------------------------------------
+
+    def _fetch_url(self, cursor: Cursor, now: datetime) -> FetchResult:
+        url = to_csv_url(self.url)
+        target = "url:" + _digest(url)
+        same = cursor.get("target") == target
+        last = cursor.get("fetched_at")
+        if same and isinstance(last, int | float) and 0 <= now.timestamp() - last < self.refresh:
+            return self._unchanged(cursor, cursor, requests=0)
+        got = download(
+            url,
+            etag=str(cursor.get("etag", "")) if same else "",
+            last_modified=str(cursor.get("last_modified", "")) if same else "",
+            timeout=self.timeout,
+            connect_timeout=self.connect_timeout,
+        )
+        stamp: dict[str, Any] = {
+            "target": target,
+            "etag": got.etag,
+            "last_modified": got.last_modified,
+            "fetched_at": now.timestamp(),
+        }
+        if got.body is None:
+            return self._unchanged(cursor, stamp, requests=got.requests)
+        return self._result(cursor, stamp, got.body, same, requests=got.requests)
+
+    def describe_target(self) -> str:
+        """Where the roster comes from, safe to show (URL redacted)."""
+        return self.path or redact(to_csv_url(self.url))
+
+    # -- shared --------------------------------------------------------------
+
+    def _result(
+        self, cursor: Cursor, stamp: dict[str, Any], data: bytes, same: bool, *, requests: int
+    ) -> FetchResult:
+        digest = hashlib.sha256(data).hexdigest()
+        if same and cursor.get("sha256") == digest:
+            return self._unchanged(cursor, stamp, requests=requests)
+        text, warning = decode_text(data)
+        try:
+            parsed = parse_roster(text)
+        except RosterFormatError as exc:
+            raise SourceError(
+                f"{self.name}: {exc} in {self.describe_target()}",
+                title="not a roster",
+                kind="parse",
+                retryable=True,
+            ) from None
+        warnings = ([warning] if warning else []) + parsed.warnings
+        new_cursor = {**stamp, "sha256": digest, "warnings": warnings[:_KEPT_WARNINGS]}
+        return FetchResult(
+            roster=parsed.rows,
+            cursor=new_cursor,
+            roster_complete=True,
+            requests=requests,
+            warnings=warnings,
+        )
+
+    def _unchanged(self, old: Cursor, stamp: dict[str, Any], *, requests: int) -> FetchResult:
+        kept = old.get("warnings")
+        warnings = [str(w) for w in kept] if isinstance(kept, list) else []
+        cursor = {**stamp, "sha256": old.get("sha256", ""), "warnings": warnings}
+        return FetchResult(cursor=cursor, unchanged=True, requests=requests, warnings=warnings)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _io_error(name: str, path: Path, exc: OSError) -> SourceError:
+    reason = exc.strerror or type(exc).__name__
+    return SourceError(
+        f"{name}: cannot read roster file {path}: {reason}",
+        title="file unreadable",
+        kind="io",
+        retryable=True,
+    )
