@@ -1,0 +1,70 @@
+"""Small helpers the network sources share for reading their options.
+
+Config validation (``farwatch.state.config``) fills defaults and turns
+durations into seconds, but sources are also built directly (tests, plugins,
+``farwatch check`` on a partial config), so each source re-applies its declared
+defaults here instead of trusting every key to be present.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from farwatch.sources.base import Option, SourceError
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def option_value(config: Mapping[str, Any], options: tuple[Option, ...], name: str) -> Any:
+    """The configured value of ``name``, or its declared default when unset."""
+    value = config.get(name)
+    if value is not None:
+        return value
+    for opt in options:
+        if opt.name == name:
+            return opt.default
+    return None
+
+
+def as_seconds(value: Any, *, name: str, source: str) -> float:
+    """Accept seconds (int/float) or a short duration string such as ``"90s"``.
+
+    Raises:
+        SourceError: (config, not retryable) naming the option.
+    """
+    if isinstance(value, bool):
+        raise _bad(source, name, value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    raise _bad(source, name, value)
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value)
+
+
+def clean_text(value: Any, limit: int = 500) -> str:
+    """API strings are untrusted: drop control characters and cap the length."""
+    if value is None:
+        return ""
+    text = _CONTROL.sub("", str(value)).strip()
+    return text[:limit]
+
+
+def _bad(source: str, name: str, value: Any) -> SourceError:
+    return SourceError(
+        f"{source}: option {name} must be a duration such as 30s or 5m, got {value!r}",
+        title="bad option",
+        kind="config",
+        retryable=False,
+    )
