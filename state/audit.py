@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
+
 from farwatch.state.snapshot import PauseState
 
 try:  # POSIX advisory lock keeps concurrent writers' lines whole

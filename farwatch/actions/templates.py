@@ -1,8 +1,8 @@
 """Ping templates: a short, polite message for each situation.
 
-Placeholders are ``$name`` (``string.Template``): ``$name``, ``$first_name``,
-``$task``, ``$hours_used``, ``$cap``, ``$period``, ``$burn``,
-``$last_checkin`` and ``$reason``. Filling never crashes on a value that is
+Placeholders are ``$name`` (``string.Template``) or ``{name}``: ``name``,
+``first_name``, ``task``, ``hours_used``, ``cap``, ``period``, ``burn``,
+``last_checkin`` and ``reason``. Filling never crashes on a value that is
 missing; an *unknown* placeholder in a configured template is a config error
 that names the template, found when the config loads rather than when a
 message is about to go.
@@ -14,6 +14,7 @@ situation (or a generic one for a new name).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
@@ -96,6 +97,14 @@ def _split(text: str) -> tuple[str | None, str]:
     return None, text
 
 
+_BRACED = re.compile(r"(?<!\$)\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _braces_to_dollars(text: str) -> str:
+    """Accept ``{name}`` as well as ``$name`` (people write both)."""
+    return _BRACED.sub(r"${\1}", text)
+
+
 def _check(name: str, text: str) -> None:
     unknown = sorted(set(Template(text).get_identifiers()) - PLACEHOLDERS)
     if unknown:
@@ -119,7 +128,7 @@ def load_templates(overrides: Mapping[str, object]) -> dict[str, tuple[str, str]
             raise TemplateError(f"template {name!r} must be text, not {type(text).__name__}")
         if not text.strip():
             raise TemplateError(f"template {name!r} is empty")
-        subject, body = _split(text)
+        subject, body = _split(_braces_to_dollars(text))
         if not body.strip():
             raise TemplateError(f"template {name!r} has a subject but no message")
         default_subject = BUILTIN.get(name, ("A note about $task", ""))[0]

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+
 from farwatch.sources.base import Source, StopResult, TimerNotRunning
 from farwatch.sources.model import Cursor, FetchResult, RosterRow, TimeEntry
 from farwatch.state.settings import CacheSettings, NudgeSettings, Policy, Settings
@@ -175,12 +176,15 @@ class StopSource(Source):  # type: ignore[misc]
         super().__init__(name, {})
         self.running = running
         self.calls: list[str] = []
+        self.error: Exception | None = None
 
     def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
         return FetchResult()
 
     def stop_timer(self, who: str, now: datetime) -> StopResult:
         self.calls.append(who)
+        if self.error is not None:
+            raise self.error
         if not self.running:
             raise TimerNotRunning()
         self.running = False
@@ -209,7 +213,7 @@ class FakeEngine:
         from farwatch.state import audit
 
         paused = audit.paused_workers(self.settings.audit_file)
-        return [replace(w, paused=w.id in paused) for w in self.workers]
+        return [replace(w, paused=w.paused or w.id in paused) for w in self.workers]
 
 
 def make_settings(tmp_path: Path, **nudge: Any) -> Settings:

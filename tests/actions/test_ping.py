@@ -8,11 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from farwatch.state import audit
 
 from farwatch.actions.ping import plan_bulk, plan_ping, send_ping
 from farwatch.actions.templates import TemplateError
 from farwatch.actions.workers import AmbiguousWorker, UnknownWorker
+from farwatch.state import audit
 
 from .conftest import FakeEngine, SmtpServer, Webhook, free_port, make_settings, status
 
@@ -249,7 +249,6 @@ def test_bulk_plans_only_stale_unpaused_workers(tmp_path: Path) -> None:
         status(id="w4", name="Di", checkin_level="warn"),
     ]
     engine = FakeEngine(make_settings(tmp_path, email="mailto://o@127.0.0.1"), workers)
-    engine.statuses = lambda now=None: workers  # type: ignore[method-assign]
     plans = plan_bulk(engine)
     assert [p.worker.id for p in plans] == ["w1", "w4"]
     assert all(p.template == "overdue" for p in plans)
@@ -264,3 +263,15 @@ def test_double_press_sends_once(tmp_path: Path, smtp_server: SmtpServer) -> Non
     results = [send_ping(plan), send_ping(plan)]
     assert [r.status for r in results] == ["sent", "refused"]
     assert len(smtp_server.mails) == 1
+
+
+def test_templates_accept_braces_and_never_crash_on_odd_text(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path,
+        email="mailto://o@127.0.0.1",
+        templates={"overdue": "Hi {first_name}, ${task} costs $5 ($$ literal) {hours_used}h"},
+    )
+    hostile = status(name="\x1b]0;pwned\x07Ana Reyes", task="[/]\x1b[31mInbox")
+    plan = plan_ping(FakeEngine(settings, [hostile]), "ana")
+    assert plan.body.strip() == "Hi Ana, [/]Inbox costs $5 ($ literal) 12h"
+    assert "\x1b" not in plan.subject + plan.body
