@@ -8,6 +8,8 @@ wrong in plain words. Exit 0 when every source answered, 1 otherwise.
 from __future__ import annotations
 
 import contextlib
+import shutil
+import textwrap
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -125,6 +127,15 @@ def check() -> None:
         word = "OK    " if r.ok else "FAILED"
         click.echo(f"{label}  {word}  {strip_control(r.detail)}")
         if r.advice:
-            click.echo(f"{'':{width}}          {strip_control(r.advice)}")
+            indent = " " * (width + 10)
+            columns = max(60, shutil.get_terminal_size((100, 24)).columns)
+            click.echo(
+                textwrap.fill(
+                    strip_control(r.advice),
+                    columns,
+                    initial_indent=indent,
+                    subsequent_indent=indent,
+                )
+            )
     if not all(r.ok for r in results):
         raise click.exceptions.Exit(1)

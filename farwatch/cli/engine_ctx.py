@@ -17,7 +17,11 @@ from farwatch.state.storage import CacheError
 def opened_engine(
     settings: Settings, *, writer: bool, clock: Clock = system_clock
 ) -> Iterator[Engine]:
-    """An opened ``Engine``; its notices (moved-aside cache...) go to stderr."""
+    """An opened ``Engine``; its notices (a moved-aside cache...) go to stderr.
+
+    Notices about another process holding the writer lock are left to the
+    caller, which knows whether that matters (``poll``) or not (``status``).
+    """
     try:
         engine = Engine(settings, clock=clock)
     except SourceError as exc:
@@ -28,8 +32,9 @@ def opened_engine(
         engine.close()
         raise UserError(str(exc)) from exc
     try:
+        holder = engine.lock_holder
         for notice in engine.notices:
-            if writer or not notice.startswith("cache "):
+            if holder is None or holder not in notice:  # callers word the lock themselves
                 warn(notice)
         yield engine
     finally:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+
 from farwatch.sources import registry
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow, TimeEntry

@@ -1,0 +1,79 @@
+"""``farwatch check``: config first, then each source once, nothing saved."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+
+from farwatch.sources.base import SourceError
+from farwatch.sources.explain import explain
+from farwatch.state.config import load_settings
+
+Run = Callable[..., Result]
+MakeConfig = Callable[..., Path]
+
+GOOD: dict[str, Any] = {
+    "roster": [{"worker_id": "ana@example.com", "name": "Ana", "email": "ana@example.com"}],
+}
+AUTH_FAIL = {"error": {"kind": "auth", "message": "login refused for owner@example.com"}}
+
+
+def test_all_sources_ok(run: Run, make_config: MakeConfig) -> None:
+    path = make_config([("roster", GOOD), ("more", GOOD)])
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        f"config OK: {path} (2 sources)",
+        "roster (fakefile)  OK      1 roster rows, 0 check-ins, 0 time entries",
+        "more (fakefile)    OK      1 roster rows, 0 check-ins, 0 time entries",
+    ]
+
+
+def test_failure_is_explained_in_plain_words_and_exits_1(run: Run, make_config: MakeConfig) -> None:
+    path = make_config([("roster", GOOD), ("mail", AUTH_FAIL)])
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 1
+    advice = explain(SourceError("x", kind="auth"))
+    lines = result.stdout.splitlines()
+    assert lines[2] == "mail (fakefile)    FAILED  auth: login refused for owner@example.com"
+    assert all(line.startswith(" " * 27) for line in lines[3:])
+    assert " ".join(line.strip() for line in lines[3:]) == advice
+
+
+def test_check_writes_no_cache(run: Run, make_config: MakeConfig) -> None:
+    path = make_config([("roster", GOOD)])
+    assert run("check", "--config", str(path)).exit_code == 0
+    cache = load_settings(path).cache.path
+    assert not cache.exists()
+    assert not cache.with_name(cache.name + ".lock").exists()
+
+
+def test_missing_file_source(run: Run, make_config: MakeConfig, tmp_path: Path) -> None:
+    path = make_config([("roster", GOOD)])
+    (tmp_path / "roster.json").unlink()
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 1
+    assert f"roster (fakefile)  FAILED  io: {tmp_path / 'roster.json'} does not exist" in (
+        result.stdout
+    )
+
+
+def test_config_error_exit_2(run: Run, make_config: MakeConfig, tmp_path: Path) -> None:
+    path = make_config([("roster", GOOD)], extra='[ui]\nbell = "loud"')
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == f'farwatch: {path}: ui.bell: expected true or false, got "loud"\n'
+    assert result.stdout == ""
+
+
+def test_no_sources_is_fine_but_said(run: Run, make_config: MakeConfig) -> None:
+    path = make_config()
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        f"config OK: {path} (0 sources)",
+        "no sources configured yet: add [[sources]] tables (farwatch init writes examples)",
+    ]
