@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
+
 from farwatch.sources.model import CAP_PERIODS
 from farwatch.state.config_reader import ConfigError, Table, display_path
 from farwatch.state.config_sources import SourcesReader

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
+
 from farwatch.sources.registry import source_types
 from farwatch.state.config import default_config_path, load_config, parse_config
 from farwatch.state.config_template import render_template

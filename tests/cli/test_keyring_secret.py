@@ -7,9 +7,10 @@ from datetime import datetime
 
 import keyring
 import pytest
+from keyring.backend import KeyringBackend
+
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.model import Cursor, FetchResult
-from keyring.backend import KeyringBackend
 
 
 class MemoryKeyring(KeyringBackend):

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from farwatch.state.engine import Engine
 
 from farwatch.cli import main as cli_main
+from farwatch.state.engine import Engine
 
 Run = Callable[..., Result]
 MakeConfig = Callable[..., Path]

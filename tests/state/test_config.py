@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from farwatch.sources.registry import source_types
 from farwatch.state.config import (
     ConfigError,

@@ -7,6 +7,7 @@ It loads the config with no explicit path, like a command that forgot about
 from __future__ import annotations
 
 import click
+
 from farwatch.state.config import load_settings
 
 
