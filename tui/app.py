@@ -11,6 +11,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.signal import Signal
+from textual.theme import Theme
+
 from farwatch.state.clock import Clock
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
@@ -22,11 +28,6 @@ from farwatch.tui.hooks import ActionHooks
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
-from textual.app import App
-from textual.binding import Binding, BindingType
-from textual.screen import Screen
-from textual.signal import Signal
-from textual.theme import Theme
 
 REDERIVE_EVERY = 30.0
 """Seconds between re-deriving levels from the clock alone (no poll)."""

@@ -14,10 +14,11 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import humanize
+from rich.text import Text
+
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.palette import BURN_SYMBOLS, CHECKIN_SYMBOLS, PAUSED_SYMBOL, Palette
 from farwatch.tui.widgets.safe import clean, safe_text
-from rich.text import Text
 
 SPARK_BLOCKS = "▁▂▃▄▅▆▇█"
 

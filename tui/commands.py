@@ -11,10 +11,11 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from typing import TYPE_CHECKING, cast
 
-from farwatch.tui.ordering import SORT_LABELS, SORT_MODES
-from farwatch.tui.widgets.safe import clean
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+
+from farwatch.tui.ordering import SORT_LABELS, SORT_MODES
+from farwatch.tui.widgets.safe import clean
 
 if TYPE_CHECKING:
     from farwatch.tui.app import FarwatchApp

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from textual.message import Message
+
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
-from textual.message import Message
 
 
 class DataReady(Message):

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from farwatch.themes import STATE_VARIABLES
 from rich.style import Style
 from textual.color import Color, ColorParseError
+
+from farwatch.themes import STATE_VARIABLES
 
 CHECKIN_SYMBOLS: dict[str, str] = {
     "ok": "●",

@@ -36,7 +36,11 @@ def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
     intervals: dict[str, float] = dict(getattr(engine, "intervals", {}) or {})
     for name, source in engine.sources.items():
         intervals.setdefault(name, float(getattr(source, "default_interval", 60.0)))
-    scheduler: SchedulerLike = Scheduler(intervals)
+    try:
+        known = {h.name: h for h in engine.health()}
+    except Exception:  # no readable health yet: every source is due at once
+        known = {}
+    scheduler: SchedulerLike = Scheduler(intervals, health=known)
     return scheduler
 
 

@@ -10,8 +10,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from farwatch.tui.app import FarwatchApp, build_app
 from tui_fakes import FakeEngine, FakeScheduler
+
+from farwatch.tui.app import FarwatchApp, build_app
 
 
 @pytest.fixture

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC
 
 import pytest
+from tui_fakes import FakeEngine, FakeScheduler, screen_text
+
 from farwatch.state import audit
 from farwatch.state.settings import UiSettings
 from farwatch.tui.app import FarwatchApp, build_app
@@ -14,7 +16,6 @@ from farwatch.tui.screens.help import HelpScreen
 from farwatch.tui.screens.main import MainScreen
 from farwatch.tui.screens.sources import SourcesScreen
 from farwatch.tui.widgets.worker_table import WorkerTable
-from tui_fakes import FakeEngine, FakeScheduler, screen_text
 
 pytestmark = pytest.mark.anyio
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from farwatch.sources.model import CheckIn, TimeEntry
+from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
 from farwatch.state.clock import Clock, frozen_clock
 from farwatch.state.settings import CacheSettings, Settings, SourceSettings, UiSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -312,8 +312,11 @@ class FakeEngine:
         return True
 
     def snapshot(self) -> CacheSnapshot:
+        roster = [RosterRow(worker_id=s.id, name=s.name, email=s.email) for s in self.current]
         return CacheSnapshot(
-            checkins=dict(self.history_checkins), entries=dict(self.history_entries)
+            roster={"roster": roster},
+            checkins=dict(self.history_checkins),
+            entries=dict(self.history_entries),
         )
 
     def statuses(self, now: datetime | None = None) -> list[WorkerStatus]:
@@ -335,6 +338,7 @@ class _Outcome:
         self.error = None
         self.duration = 0.0
         self.requests = 1
+        self.next_poll = None
 
 
 class FakeScheduler:
@@ -362,3 +366,54 @@ def screen_text(app: Any) -> str:
     """What the terminal shows right now, as plain lines."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+def ana_history(now: datetime = NOW) -> tuple[dict[str, list[CheckIn]], dict[str, list[TimeEntry]]]:
+    """A few days of Ana's check-ins and tracked time, for the detail screen."""
+    who = "ana@example.com"
+    checkins = [
+        CheckIn(
+            key=f"m{i}",
+            who=who,
+            at=now - timedelta(hours=h),
+            subject=subject,
+            first_line=line,
+            kind=kind,
+        )  # type: ignore[arg-type]
+        for i, (h, subject, line, kind) in enumerate(
+            [
+                (
+                    0.5,
+                    "Invoices: 40 of 65 reconciled",
+                    "Two vendors missing PO numbers.",
+                    "checkin",
+                ),
+                (3.0, "Question about the March credit notes", "Should credits net?", "question"),
+                (26.0, "Done: February close", "All accounts tied out.", "done"),
+            ]
+        )
+    ]
+    entries = [
+        TimeEntry(
+            key="e1",
+            who=who,
+            start=datetime(2026, 3, 2, 1, tzinfo=UTC),
+            end=datetime(2026, 3, 2, 6, tzinfo=UTC),
+            task="February close",
+        ),
+        TimeEntry(
+            key="e2",
+            who=who,
+            start=datetime(2026, 3, 3, 1, tzinfo=UTC),
+            end=datetime(2026, 3, 3, 5, 30, tzinfo=UTC),
+            task="Reconcile March invoices",
+        ),
+        TimeEntry(
+            key="e3",
+            who=who,
+            start=now - timedelta(hours=2.5),
+            end=None,
+            task="Reconcile March invoices",
+        ),
+    ]
+    return {"mail": checkins}, {"clockify": entries}

@@ -6,14 +6,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from farwatch.tui.screens.base import FarwatchScreen
-from farwatch.tui.widgets.keyed import KeyedText, order_by
-from farwatch.tui.widgets.safe import clean, safe_text
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input, Static
+
+from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.keyed import KeyedText, order_by
+from farwatch.tui.widgets.safe import clean, safe_text
 
 MAX_ROWS = 500
 

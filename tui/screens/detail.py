@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Static
+
 from farwatch.sources.model import CheckIn, TimeEntry
+from farwatch.state import derive
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.safe import clean, safe_text
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
 
 TIMELINE_ROWS = 12
 ENTRY_ROWS = 12
@@ -27,16 +28,12 @@ CHART_WIDTH = 30
 
 
 def worker_history(engine: Any, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
-    """Check-ins and time entries newest first, from the derive module when present."""
+    """Check-ins and time entries newest first (empty when the cache cannot be read)."""
     try:
-        derive = importlib.import_module("farwatch.state.derive")
-        history_of = derive.worker_history
-    except (ImportError, AttributeError):
+        history = derive.worker_history(engine.snapshot(), worker_id)
+    except Exception:  # a broken cache must not take the detail screen down
         return [], []
-    history = history_of(engine.snapshot(), worker_id)
-    if isinstance(history, tuple):
-        return list(history[0]), list(history[1])
-    return list(getattr(history, "checkins", [])), list(getattr(history, "entries", []))
+    return list(history.checkins), list(history.entries)
 
 
 def contact_lines(status: WorkerStatus) -> Text:
@@ -68,7 +65,7 @@ def burn_chart(
         day = day + timedelta(days=1)
     cap = status.cap_hours
     total = max(status.hours_used, cap or 0.0, 0.1)
-    scale = CHART_WIDTH / total
+    scale = (CHART_WIDTH - 1) / total  # the cap mark always fits
     cap_at = round(cap * scale) if cap else None
     cumulative = 0.0
     for index, day_start in enumerate(days):

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
-from farwatch.tui.screens.base import FarwatchScreen
-from farwatch.tui.widgets.header import FarwatchHeader
-from farwatch.tui.widgets.worker_table import WorkerTable
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Footer, Input
+
+from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
+from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.header import FarwatchHeader
+from farwatch.tui.widgets.worker_table import WorkerTable
 
 
 class MainScreen(FarwatchScreen):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable, Footer, Static
+
 from farwatch.state.snapshot import SourceHealth
 from farwatch.tui.cells import cell_signature, humanize_age
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.safe import safe_text
-from rich.text import Text
-from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
 
 COLUMNS = (
     ("state", " "),

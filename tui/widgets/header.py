@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from farwatch.tui.palette import Palette
-from farwatch.tui.widgets.safe import safe_text
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
+
+from farwatch.tui.palette import Palette
+from farwatch.tui.widgets.safe import safe_text
 
 
 class FarwatchHeader(Horizontal):

@@ -11,9 +11,10 @@ zero-width characters removed, length bounded, and the result built as a
 
 from __future__ import annotations
 
-from farwatch.state.text import strip_control
 from rich.style import Style
 from rich.text import Text
+
+from farwatch.state.text import strip_control
 
 MAX_SOURCE_CHARS = 400
 """Characters kept from any one string before display: bounds the work a

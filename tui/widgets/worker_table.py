@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from rich.text import Text
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
 from farwatch.state.status import WorkerStatus
 from farwatch.tui import cells
 from farwatch.tui.cells import ColumnSpec, build_cells, cell_signature, plan_columns
@@ -19,10 +24,6 @@ from farwatch.tui.ordering import GROUP_PREFIX, SortMode, category_of, ordered_k
 from farwatch.tui.palette import PLAIN, Palette
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import safe_text
-from rich.text import Text
-from textual.coordinate import Coordinate
-from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 TICKING_COLUMNS = ("age", "local")
 

@@ -1,0 +1,134 @@
+"""Refreshes change rows in place: same keys, cursor kept, only changed cells touched."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from pathlib import Path
+
+import pytest
+from tui_fakes import NOW, FakeEngine, screen_text, status, team
+
+from farwatch.state import audit
+from farwatch.state.clock import Clock
+from farwatch.tui.app import FarwatchApp, build_app
+from farwatch.tui.messages import DataReady
+from farwatch.tui.widgets.worker_table import WorkerTable
+
+pytestmark = pytest.mark.anyio
+
+
+def table(app: FarwatchApp) -> WorkerTable:
+    return app.screen.query_one(WorkerTable)
+
+
+async def deliver(app: FarwatchApp, engine: FakeEngine) -> None:
+    """What a finished poll does: fresh statuses posted from a worker thread."""
+    now = engine.clock()
+    app.post_message(DataReady(engine.statuses(now), engine.health(), now))
+    await app.workers.wait_for_complete()
+
+
+async def test_refresh_keeps_rows_and_cursor_and_updates_only_changed_cells(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        t = table(app)
+        await pilot.press("down", "down", "down", "down")
+        assert t.selected_worker_id() == "lea"
+        row_objects = dict(t.rows)
+        cleared: list[bool] = []
+        monkeypatch.setattr(t, "clear", lambda *a, **k: cleared.append(True))
+        before = t.updates
+        engine.change("femi", task="New task from a check-in")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert t.updates - before == 1  # one cell: femi's task
+        assert "New task from a check-in" in screen_text(app)
+        assert dict(t.rows).keys() == row_objects.keys()
+        assert t.selected_worker_id() == "lea"
+        assert not cleared
+
+
+async def test_cursor_follows_its_worker_when_the_order_changes(tmp_path: Path) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        t = table(app)
+        await pilot.press("down", "down", "down", "down", "down", "down", "down")
+        assert t.selected_worker_id() == "ana"
+        # Kai goes quiet: he becomes the stalest and jumps to the top.
+        engine.change("kai", checkin_level="alert", checkin_work_age=9 * 3600.0)
+        await deliver(app, engine)
+        await pilot.pause()
+        assert t.ordered_rows[0].key.value == "kai"
+        assert t.selected_worker_id() == "ana"
+
+
+async def test_removed_and_added_workers(tmp_path: Path) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        engine.current = [s for s in engine.current if s.id != "ben"]
+        engine.current.append(status("zoe", "Zoe Ito", age_hours=0.3))
+        await deliver(app, engine)
+        await pilot.pause()
+        keys = {row.value for row in table(app).rows}
+        assert "ben" not in keys and "zoe" in keys and len(keys) == 12
+        assert "Zoe Ito" in screen_text(app)
+        assert "12 workers" in screen_text(app)
+
+
+async def test_ages_tick_without_a_poll(tmp_path: Path) -> None:
+    moments = [NOW]
+    clock: Clock = lambda: moments[-1]  # noqa: E731
+    engine = FakeEngine(tmp_path, clock=clock)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert table(app).get_cell("kai", "age").plain == "48 minutes"
+        moments.append(NOW + timedelta(minutes=20))
+        app.tick()
+        await pilot.pause()
+        assert table(app).get_cell("kai", "age").plain == "an hour"
+        assert "15:50" in screen_text(app)  # the header clock moved too
+        assert engine.polled == []
+
+
+async def test_crossing_a_threshold_toasts_once_and_is_recorded(tmp_path: Path) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        engine.change("kai", checkin_level="warn", checkin_work_age=2.5 * 3600)
+        engine.change("femi", burn=1.05, burn_level="over", hours_used=42.0)
+        await deliver(app, engine)
+        await deliver(app, engine)  # same levels again: no second alert
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        messages = [n.message for n in app._notifications]
+        assert sum("Kai Mendoza: no check-in" in m for m in messages) == 1
+        assert sum("Femi Adeyemi: over the cap" in m for m in messages) == 1
+        assert app.alerts_raised == 2
+        entries = audit.read_entries(engine.settings.audit_file)
+        assert {(e.worker, e.action, e.outcome) for e in entries} == {
+            ("kai", "threshold", "warn"),
+            ("femi", "threshold", "over"),
+        }
+
+
+async def test_no_color_keeps_state_symbols(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = build_app(FakeEngine(tmp_path), live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)):
+        assert app.no_color
+        text = screen_text(app)
+        for symbol in ("✖", "▲", "●", "◌", "?", "‖"):
+            assert symbol in text
+
+
+def test_team_fixture_matches_summary() -> None:
+    from farwatch.tui.ordering import summary
+
+    assert summary(team()) == "12 workers · 3 stale · 1 over cap · 1 paused"
