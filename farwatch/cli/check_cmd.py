@@ -10,9 +10,8 @@ from __future__ import annotations
 import contextlib
 import shutil
 import textwrap
+import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 
 import click
@@ -90,20 +89,30 @@ def _try(spec: SourceSettings) -> CheckResult:
 
 
 def run_checks(specs: tuple[SourceSettings, ...], timeout: float = TIMEOUT) -> list[CheckResult]:
-    """Try every source at once; results in config order."""
-    pool = ThreadPoolExecutor(max_workers=max(1, min(8, len(specs))), thread_name_prefix="check")
-    futures: list[Future[CheckResult]] = [pool.submit(_try, spec) for spec in specs]
+    """Try every source at once; results in config order.
+
+    Daemon threads, not an executor: a source that hangs past ``timeout`` is
+    reported and abandoned, and cannot keep the process from exiting.
+    """
+    results: dict[int, CheckResult] = {}
+
+    def work(i: int, spec: SourceSettings) -> None:
+        results[i] = _try(spec)
+
+    threads = [
+        threading.Thread(target=work, args=(i, spec), name=f"check-{spec.name}", daemon=True)
+        for i, spec in enumerate(specs)
+    ]
+    for thread in threads:
+        thread.start()
     deadline = time.monotonic() + timeout
-    results = []
-    for spec, future in zip(specs, futures, strict=True):
-        try:
-            results.append(future.result(timeout=max(0.0, deadline - time.monotonic())))
-        except FutureTimeout:
-            results.append(
-                CheckResult(spec.name, spec.type, False, f"timeout: no answer within {timeout:g}s")
-            )
-    pool.shutdown(wait=False, cancel_futures=True)
-    return results
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [
+        results.get(i)
+        or CheckResult(spec.name, spec.type, False, f"timeout: no answer within {timeout:g}s")
+        for i, spec in enumerate(specs)
+    ]
 
 
 @click.command()

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import Result
 
 from farwatch.sources.base import SourceError
@@ -76,4 +79,31 @@ def test_no_sources_is_fine_but_said(run: Run, make_config: MakeConfig) -> None:
     assert result.stdout.splitlines() == [
         f"config OK: {path} (0 sources)",
         "no sources configured yet: add [[sources]] tables (farwatch init writes examples)",
+    ]
+
+
+def test_a_hung_source_is_reported_not_waited_for(monkeypatch: pytest.MonkeyPatch) -> None:
+    from farwatch.cli import check_cmd
+    from farwatch.state.settings import SourceSettings
+
+    release = threading.Event()
+    real_try = check_cmd._try
+
+    def slow_or_real(spec: SourceSettings) -> check_cmd.CheckResult:
+        if spec.name == "hung":
+            release.wait(30)
+        return real_try(spec)
+
+    monkeypatch.setattr(check_cmd, "_try", slow_or_real)
+    specs = (
+        SourceSettings("faketoken", "quick", 60.0, {"api_token": "x"}),
+        SourceSettings("faketoken", "hung", 60.0, {"api_token": "x"}),
+    )
+    started = time.monotonic()
+    results = check_cmd.run_checks(specs, timeout=0.5)
+    release.set()
+    assert time.monotonic() - started < 5
+    assert [(r.name, r.ok, r.detail) for r in results] == [
+        ("quick", True, "0 roster rows, 0 check-ins, 0 time entries"),
+        ("hung", False, "timeout: no answer within 0.5s"),
     ]
