@@ -91,7 +91,8 @@ SOURCES_INTRO = """
 #   type      which kind of source (required)
 #   name      a unique name for it (default: the type; "imap-2" for a second imap)
 #   interval  how often to poll it
-# plus the options of its type, listed below. Uncomment and edit a block to use it.
+# plus the options of its type, listed below. Uncomment and edit a block to use it;
+# "optional" lines describe keys you may add.
 """
 
 
@@ -123,10 +124,31 @@ def source_example(cls: type[Source], type_name: str) -> str:
     lines.append(f'# type = "{type_name}"')
     lines.append(f'# interval = "{format_duration(cls.default_interval)}"')
     required = [o for o in cls.options if o.required]
-    optional = [o for o in cls.options if not o.required]
-    for opt in (*required, *optional):
+    defaulted = [o for o in cls.options if not o.required and o.default is not None]
+    bare = [o for o in cls.options if not o.required and o.default is None]
+    for opt in (*required, *defaulted):
         lines.append(f"# {opt.name} = {_example_value(opt, type_name)}{_comment(opt)}")
+    for opt in bare:  # no default: described, not given a made-up value
+        help_text = f" - {_one_line(opt.help)}" if opt.help else ""
+        lines.append(f"#   optional {opt.name}: {_kind_words(opt)}{help_text}")
     return "\n".join(lines) + "\n"
+
+
+def _kind_words(opt: Option) -> str:
+    if opt.kind == "env":
+        base = opt.name.removesuffix("_env")
+        return f'the name of an environment variable (or {base}_keyring = "service/username")'
+    if opt.kind == "choice":
+        return "one of " + ", ".join(f'"{c}"' for c in opt.choices)
+    return {
+        "str": "text",
+        "int": "a whole number",
+        "float": "a number",
+        "bool": "true or false",
+        "duration": 'a duration like "90m"',
+        "path": "a file path",
+        "url": "a URL",
+    }.get(opt.kind, "a value")
 
 
 def _comment(opt: Option) -> str:
@@ -167,7 +189,7 @@ def _example_value(opt: Option, type_name: str) -> str:
         return json.dumps("https://example.com/")
     if opt.kind == "path":
         return json.dumps(f"~/farwatch/{type_name}-{opt.name}")
-    return '""'
+    return json.dumps(f"<{opt.name}>")  # a required value only the owner knows
 
 
 def _one_line(text: str) -> str:

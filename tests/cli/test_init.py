@@ -124,9 +124,9 @@ def test_example_block_documents_options(tmp_path: Path) -> None:
     assert '# interval = "2m"' in block
     assert '# path = "~/farwatch/fakefile-path"  # the JSON file to read; required' in block
     assert (
-        '# token_env = "FARWATCH_FAKEFILE_TOKEN"  # variable holding a token; '
-        'or token_keyring = "service/username"' in block
-    )
+        "#   optional token_env: the name of an environment variable "
+        '(or token_keyring = "service/username") - variable holding a token'
+    ) in block
     assert '# mode = "fast"  # one of fast, slow' in block
 
 
