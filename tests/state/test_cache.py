@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import orjson
 import pytest
+
 from farwatch.sources.model import CheckIn, FetchResult, RosterRow, TimeEntry
 from farwatch.state.cache import SCHEMA_VERSION, Cache, CacheError
 from farwatch.state.snapshot import SourceHealth
@@ -98,6 +100,19 @@ def test_observations_round_trip_exactly(cache: Cache, db_path: Path) -> None:
     assert after.health["mail"] == health
     assert again.cursor("mail") == {"uid": 9}
     again.close()
+
+
+def test_cache_stores_every_field_of_a_checkin() -> None:
+    # cache_codec.checkin spells the fields out for load speed; a new field needs adding there.
+    assert [f.name for f in fields(CheckIn)] == [
+        "key",
+        "who",
+        "at",
+        "subject",
+        "first_line",
+        "kind",
+        "task",
+    ]
 
 
 def test_the_file_is_tinydb_json_with_a_schema_version(cache: Cache, db_path: Path) -> None:

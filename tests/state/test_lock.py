@@ -13,6 +13,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+
 from farwatch.sources.model import CheckIn, FetchResult
 from farwatch.state.cache import Cache, CacheError
 from farwatch.state.lock import WriterLock

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow, TimeEntry
 from farwatch.state.backoff import BackoffPolicy, next_poll, retry_delay
