@@ -1,0 +1,199 @@
+"""What the Clockify, Toggl and Harvest sources share: cadence, users, budget.
+
+Free plans allow about 30 requests an hour, so a tracker poll is cheap by
+design. Per workspace, whatever the number of workers (pagination aside):
+
+* every poll (default every 5 minutes): 1 request for every running timer,
+  workspace-wide;
+* every ``entries_every`` (default 30 minutes): 1 request for all time entries
+  in the ``lookback`` window (the hours against each cap);
+* every ``users_every`` (default a day): 1 request for the user list (tracker
+  id -> email, so entries match roster workers by email).
+
+That is ~14 requests an hour in steady state; the first poll makes 3. The
+users map and the time of the last entries fetch travel in the cursor.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from farwatch.sources.base import Option, Source, SourceError
+from farwatch.sources.http import ApiClient
+from farwatch.sources.model import Cursor, FetchResult, TimeEntry
+from farwatch.sources.netopts import as_seconds, option_value
+
+Users = dict[str, str]
+"""Tracker user id -> email (lower case); empty string when unknown."""
+
+
+def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ...]:
+    return (
+        Option(
+            "api_key_env", "env", required=True, help="environment variable with an admin's API key"
+        ),
+        Option(
+            "base_url", "url", default=default_base, help="API base URL (regional hosts, tests)"
+        ),
+        Option("timeout", "duration", default=20.0, help="connect and read timeout"),
+        Option(
+            "lookback",
+            "duration",
+            default=lookback,
+            help="how far back time entries are read (covers a monthly cap)",
+        ),
+        Option(
+            "entries_every",
+            "duration",
+            default=1800.0,
+            help="how often the hours (time entries) are refreshed",
+        ),
+        Option(
+            "users_every",
+            "duration",
+            default=86400.0,
+            help="how often the user list (id to email) is refreshed",
+        ),
+    )
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO-8601 timestamp from an API as aware UTC, or None."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+class TrackerSource(Source, abc.ABC):
+    """Base for workspace-wide time-tracker sources."""
+
+    default_interval: ClassVar[float] = 300.0
+    page_size: ClassVar[int] = 200
+
+    def __init__(self, name: str, options: Mapping[str, Any]) -> None:
+        super().__init__(name, options)
+        self.base_url = str(self.opt("base_url") or "").rstrip("/")
+        self.timeout = as_seconds(self.opt("timeout"), name="timeout", source=name)
+        self.lookback = self._duration("lookback")
+        self.entries_every = self._duration("entries_every")
+        self.users_every = self._duration("users_every")
+        self._api: ApiClient | None = None
+        self.users: Users = {}
+
+    def opt(self, key: str) -> Any:
+        return option_value(self.config, self.options, key)
+
+    def _duration(self, key: str) -> float:
+        return as_seconds(self.opt(key), name=key, source=self.name)
+
+    # ---------------------------------------------------------------- client
+    @property
+    def api(self) -> ApiClient:
+        if self._api is None:
+            self._api = self.make_client()
+        return self._api
+
+    @abc.abstractmethod
+    def make_client(self) -> ApiClient:
+        """An ``ApiClient`` with this API's auth headers."""
+
+    def close(self) -> None:
+        if self._api is not None:
+            self._api.close()
+            self._api = None
+
+    # -------------------------------------------------------------- per API
+    @abc.abstractmethod
+    def fetch_users(self) -> Users:
+        """Every user of the workspace (paged as the API pages)."""
+
+    @abc.abstractmethod
+    def fetch_running(self, now: datetime) -> list[TimeEntry]:
+        """Every running timer in the workspace, in one call (pagination aside)."""
+
+    @abc.abstractmethod
+    def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:
+        """Every time entry of every user between ``start`` and ``end``."""
+
+    def who(self, user_id: Any, email: Any = None) -> str:
+        """The worker identity: the email when known, else the tracker user id."""
+        if isinstance(email, str) and "@" in email:
+            return email.strip().lower()
+        uid = str(user_id) if user_id is not None else ""
+        return self.users.get(uid) or uid
+
+    # ----------------------------------------------------------------- fetch
+    def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
+        api = self.api
+        before = api.requests
+        result = FetchResult()
+        state: dict[str, Any] = dict(cursor)
+        try:
+            self._refresh_users(state, now, result)
+            running = self.fetch_running(now)
+            entries: dict[str, TimeEntry] = {}
+            last = parse_time(state.get("entries_at"))
+            if last is None or (now - last).total_seconds() >= self.entries_every or last > now:
+                window = (now - timedelta(seconds=self.lookback), now)
+                for entry in self.fetch_entries(*window):
+                    entries[entry.key] = entry
+                result.entries_complete = True
+                result.entries_window = window
+                state["entries_at"] = now.isoformat()
+            for entry in running:  # the live view wins over a report row
+                entries[entry.key] = entry
+        finally:
+            result.requests = api.requests - before
+        result.entries = list(entries.values())
+        result.running_complete = True
+        result.cursor = state
+        return result
+
+    def _refresh_users(self, state: dict[str, Any], now: datetime, result: FetchResult) -> None:
+        cached = state.get("users")
+        fetched_at = parse_time(state.get("users_at"))
+        if (
+            isinstance(cached, dict)
+            and fetched_at is not None
+            and timedelta(0) <= now - fetched_at < timedelta(seconds=self.users_every)
+        ):
+            self.users = {str(k): str(v) for k, v in cached.items()}
+            return
+        try:
+            self.users = self.fetch_users()
+        except SourceError as exc:
+            if exc.kind not in ("auth", "not_found"):
+                raise
+            # a manager key may not list users: keep going with tracker ids
+            result.warnings.append(
+                f"{self.name}: cannot list users ({exc.message}); "
+                "workers are matched by tracker_id only"
+            )
+            self.users = {str(k): str(v) for k, v in (cached or {}).items()}
+        state["users"] = dict(self.users)
+        state["users_at"] = now.isoformat()
+
+    # ------------------------------------------------------------ stop timer
+    def resolve_user(self, who: str) -> str:
+        """Tracker user id for ``who`` (an email, or the id itself)."""
+        wanted = who.strip().lower()
+        if not self.users:
+            self.users = self.fetch_users()
+        for uid, email in self.users.items():
+            if wanted in (uid.lower(), email):
+                return uid
+        if wanted and "@" not in wanted:
+            return who.strip()  # a tracker_id the user list does not show
+        raise SourceError(
+            f"{self.name}: no tracker user with email {who}",
+            title="unknown worker",
+            kind="not_found",
+            retryable=False,
+        )
