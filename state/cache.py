@@ -407,6 +407,34 @@ class Cache:
             ) from exc
         return wrote
 
+    def try_become_writer(self, *, now: datetime | None = None) -> bool:
+        """Read-only: take the writer lock if its holder has gone (a ``farwatch
+        poll`` daemon stopped), so this process can poll; True when it is the writer.
+
+        The file is re-read first, so nothing the previous writer committed is lost.
+        """
+        if not self.read_only:
+            return True
+        lock = WriterLock(self.path)
+        try:
+            if not lock.acquire(now=now):
+                self.lock_holder = lock.describe_holder()
+                return False
+            _probe_writable(self.path)
+            storage = AtomicJSONStorage(self.path)
+            index = _Index.build(storage.read())
+        except (OSError, CacheUnreadable):
+            lock.release()
+            return False
+        self._storage, self._index, self._lock = storage, index, lock
+        self._db = TinyDB(storage=lambda: storage)
+        self.read_only, self.lock_holder = False, None
+        storage.remove_stale_temps()
+        if index.meta_id is None:
+            self._init_meta(now or datetime.now().astimezone())
+            self.commit()
+        return True
+
     def reload_if_changed(self) -> bool:
         """Read-only: re-read the file if the writer replaced it; True when it did.
 

@@ -38,9 +38,9 @@ class LockHolder:
         """E.g. ``pid 1234 on nas (farwatch poll) since 10:02``, in local time."""
         local = self.since.astimezone()
         day = "" if local.date() == datetime.now().astimezone().date() else " %Y-%m-%d"
-        return (
-            f"pid {self.pid} on {self.host} ({self.command}) since {local.strftime('%H:%M' + day)}"
-        )
+        since = local.strftime("%H:%M" + day)
+        text = f"pid {self.pid} on {self.host} ({self.command}) since {since}"
+        return "".join(ch for ch in text if ch.isprintable())  # the file is not ours to trust
 
     def alive(self) -> bool | None:
         """Whether the holder process still exists; None when it runs on another host."""

@@ -188,3 +188,42 @@ def test_folder_that_is_not_writable_is_a_clear_error(tmp_path: Path) -> None:
         "(the folder must be writable by you)"
     ), out.stderr
     assert list(folder.iterdir()) == []
+
+
+def test_reader_takes_over_writing_once_the_writer_has_gone(db_path: Path) -> None:
+    writer = Cache.open(db_path, retention=DAY)
+    writer.apply("mail", FetchResult(checkins=[checkin("a")]), NOW)
+    writer.commit()
+    reader = Cache.open(db_path, retention=DAY)
+    assert reader.try_become_writer() is False and reader.read_only
+    writer.apply("mail", FetchResult(checkins=[checkin("b")]), NOW)
+    writer.commit()
+    writer.close()
+    assert reader.try_become_writer() is True
+    assert not reader.read_only and reader.lock_holder is None
+    assert reader.record_count("mail") == 2  # the last writer's final commit is kept
+    assert reader.apply("mail", FetchResult(checkins=[checkin("c")]), NOW) == 1
+    assert reader.commit() is True
+    reader.close()
+    assert Cache.open(db_path, retention=DAY, writer=False).record_count("mail") == 3
+
+
+def test_reader_never_moves_an_unreadable_file_it_does_not_own(
+    db_path: Path, other_writer: subprocess.Popen[str]
+) -> None:
+    db_path.write_bytes(b"{half a fi")
+    reader = Cache.open(db_path, retention=DAY)
+    assert reader.read_only
+    assert any("unreadable" in n and "until its writer rebuilds it" in n for n in reader.notices)
+    assert db_path.read_bytes() == b"{half a fi"
+    assert not list(db_path.parent.glob("*.corrupt-*"))
+    assert reader.snapshot().checkins == {}
+    reader.close()
+
+
+def test_holder_text_from_the_lock_file_is_stripped_of_control_characters(db_path: Path) -> None:
+    writer = Cache.open(db_path, retention=DAY, command="farwatch \x1b]0;pwned\x07poll")
+    reader = Cache.open(db_path, retention=DAY)
+    assert reader.lock_holder is not None
+    assert "\x1b" not in reader.lock_holder and "\x07" not in reader.lock_holder
+    writer.close()
