@@ -70,8 +70,7 @@ class LazyGroup(click.Group):
             p.name == "config_path" or "--config" in getattr(p, "opts", ()) for p in command.params
         ):
             command.params.append(make_config_option())
-        self.add_command(command, cmd_name)
-        return command
+        return command  # not cached here: importlib already caches the module
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
