@@ -1,0 +1,165 @@
+"""``harvest`` source: running timers and hours for a whole Harvest account.
+
+Calls (see ``farwatch.sources.tracker`` for the per-poll budget), always
+following ``links.next`` (it may be a cursor URL):
+
+* running: ``GET /v2/time_entries?is_running=true``;
+* hours: ``GET /v2/time_entries?from=YYYY-MM-DD&to=YYYY-MM-DD``;
+* users: ``GET /v2/users``;
+* stop: find the running entry, then ``PATCH /v2/time_entries/{id}/stop``
+  (422 means it is no longer running).
+
+Harvest restarts timers on an existing entry, so a running entry is
+``accrued_seconds = hours_without_timer * 3600`` plus ``now - timer_started_at``.
+Stopped entries carry hours on a ``spent_date`` but no clock times; they are
+placed at noon UTC of that date so they land on the right day in every
+timezone within ±12 h.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar
+
+from farwatch.sources.base import Option, SourceError, StopResult, TimerNotRunning
+from farwatch.sources.http import ApiClient, expect
+from farwatch.sources.model import TimeEntry
+from farwatch.sources.netopts import clean_text
+from farwatch.sources.tracker import TrackerSource, Users, common_options, parse_time
+
+API = "https://api.harvestapp.com/v2"
+
+
+class HarvestSource(TrackerSource):
+    """Harvest account: everyone's running timer in one call, hours from entries."""
+
+    type_name: ClassVar[str] = "harvest"
+    description: ClassVar[str] = "running timers and hours from a Harvest account"
+    can_stop_timer: ClassVar[bool] = True
+    page_size: ClassVar[int] = 2000
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("account", "str", required=True, help="Harvest account id"),
+        *common_options(API),
+        Option(
+            "contact",
+            "str",
+            default="owner@example.com",
+            help="email for Harvest's required User-Agent",
+        ),
+    )
+
+    def __init__(self, name: str, options: Any) -> None:
+        super().__init__(name, options)
+        self.account = str(self.opt("account") or "")
+
+    def make_client(self) -> ApiClient:
+        return ApiClient(
+            self.name,
+            headers={
+                "Authorization": f"Bearer {self.secret('api_key_env')}",
+                "Harvest-Account-Id": self.account,
+                "User-Agent": f"farwatch ({self.opt('contact')})",
+                "Accept": "application/json",
+            },
+            timeout=self.timeout,
+        )
+
+    def _follow(self, path: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
+        """Every item under ``key``, following ``links.next`` to the end."""
+        rows: list[dict[str, Any]] = []
+        url: str | None = f"{self.base_url}{path}"
+        query: dict[str, Any] | None = {**params, "per_page": self.page_size}
+        seen: set[str] = set()
+        while url:
+            data = expect(dict, self.api.get_json(url, params=query), self.name, key)
+            items = expect(list, data.get(key, []), self.name, key)
+            rows.extend(item for item in items if isinstance(item, dict))
+            links = data.get("links") if isinstance(data.get("links"), dict) else {}
+            nxt = links.get("next") if links else None
+            if not isinstance(nxt, str) or not nxt or nxt in seen:
+                break
+            seen.add(nxt)
+            url, query = nxt, None  # the next link carries its own query
+        return rows
+
+    def fetch_users(self) -> Users:
+        rows = self._follow("/users", {}, "users")
+        return {str(r.get("id")): str(r.get("email") or "").lower() for r in rows if r.get("id")}
+
+    def _entry(self, row: dict[str, Any]) -> TimeEntry | None:
+        user = row.get("user") if isinstance(row.get("user"), dict) else {}
+        uid = user.get("id") if user else None
+        ident = row.get("id")
+        if ident is None or uid is None:
+            return None
+        notes = clean_text(row.get("notes"), 200)
+        names = [
+            clean_text((row.get(k) or {}).get("name"), 100)
+            for k in ("project", "task")
+            if isinstance(row.get(k), dict)
+        ]
+        task = notes or " / ".join(n for n in names if n)
+        if row.get("is_running"):
+            start = parse_time(row.get("timer_started_at"))
+            if start is None:
+                return None
+            accrued = float(row.get("hours_without_timer") or 0.0) * 3600.0
+            return TimeEntry(
+                key=f"harvest:{ident}",
+                who=self.who(uid),
+                start=start,
+                end=None,
+                task=task,
+                accrued_seconds=accrued,
+            )
+        try:
+            day = date.fromisoformat(str(row.get("spent_date")))
+            hours = float(row.get("hours") or 0.0)
+        except (TypeError, ValueError):
+            return None
+        start = datetime.combine(day, time(12, 0), UTC)
+        return TimeEntry(
+            key=f"harvest:{ident}",
+            who=self.who(uid),
+            start=start,
+            end=start + timedelta(hours=hours),
+            task=task,
+        )
+
+    def _entries(self, params: dict[str, Any]) -> list[TimeEntry]:
+        out = []
+        for row in self._follow("/time_entries", params, "time_entries"):
+            entry = self._entry(row)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def fetch_running(self, now: datetime) -> list[TimeEntry]:
+        return [e for e in self._entries({"is_running": "true"}) if e.running]
+
+    def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:
+        return self._entries({"from": start.date().isoformat(), "to": end.date().isoformat()})
+
+    def stop_timer(self, who: str, now: datetime) -> StopResult:
+        """Stop ``who``'s running timer (admins, or managers of that teammate)."""
+        uid = self.resolve_user(who)
+        running = self._follow(
+            "/time_entries", {"is_running": "true", "user_id": uid}, "time_entries"
+        )
+        mine = [r for r in running if str((r.get("user") or {}).get("id")) == uid]
+        if not mine:
+            raise TimerNotRunning(f"{self.name}: {who} has no running timer")
+        entry_id = mine[0].get("id")
+        response = self.api.request(
+            "PATCH", f"{self.base_url}/time_entries/{entry_id}/stop", ok=(422,)
+        )
+        if response.status_code == 422:
+            raise TimerNotRunning(f"{self.name}: {who}'s timer was already stopped")
+        body = self.api.json(response)
+        if not isinstance(body, dict):
+            raise SourceError(
+                f"{self.name}: unexpected answer to stop", kind="parse", title="bad response"
+            )
+        return StopResult(
+            entry_key=f"harvest:{entry_id}", stopped_at=now, task=clean_text(body.get("notes"), 200)
+        )
