@@ -201,6 +201,19 @@ class FakeEngine:
         self._sources: dict[str, Any] = {}
         self.snap = CacheSnapshot()
         self.clock = lambda: self.now
+        # What the dashboard reads besides statuses.
+        self.notices: list[str] = []
+        self.read_only = False
+        self.lock_holder: str | None = None
+
+    def poll_source(self, name: str) -> Any:
+        raise AssertionError("actions tests never poll")
+
+    def reload(self) -> bool:
+        return False
+
+    def health(self) -> list[Any]:
+        return []
 
     @property
     def sources(self) -> dict[str, Any]:
