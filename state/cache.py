@@ -12,41 +12,26 @@ re-reads the file when the writer replaces it.
 
 from __future__ import annotations
 
-import contextlib
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import orjson
 from tinydb import TinyDB
 from tinydb.table import Table
 
-from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow, TimeEntry
+from farwatch.sources.model import CheckIn, Cursor, FetchResult, TimeEntry
 from farwatch.state import cache_codec as codec
+from farwatch.state.cache_files import display_path, ensure_parent, move_aside, probe_writable
+from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.lock import WriterLock
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
-from farwatch.state.storage import (
-    DIR_MODE,
-    AtomicJSONStorage,
-    CacheError,
-    CacheUnreadable,
-)
+from farwatch.state.storage import AtomicJSONStorage, CacheError, CacheUnreadable
 
-__all__ = ["SCHEMA_VERSION", "Cache", "CacheError", "CacheUnreadable"]
-
-SCHEMA_VERSION = 1
-TABLES = ("roster", "checkins", "entries", "cursors", "health", "meta")
-
-
-class _Entry(NamedTuple):
-    doc_id: int
-    entry: TimeEntry
-    seen: datetime
-
+__all__ = ["SCHEMA_VERSION", "Cache", "CacheError", "CacheUnreadable", "display_path"]
 
 _Planned = tuple[TimeEntry, datetime, "codec.Doc"]
 
@@ -58,79 +43,6 @@ class _EntryPlan:
     inserts: dict[str, _Planned] = field(default_factory=dict)
     updates: dict[str, _Planned] = field(default_factory=dict)
     removals: set[str] = field(default_factory=set)
-
-
-@dataclass(slots=True)
-class _Index:
-    """The documents, parsed, by source and key, with their TinyDB ids."""
-
-    roster: dict[str, dict[str, tuple[int, RosterRow]]]
-    checkins: dict[str, dict[str, CheckIn]]
-    checkin_ids: dict[str, dict[str, int]]
-    entries: dict[str, dict[str, _Entry]]
-    cursors: dict[str, tuple[int, Cursor]]
-    health: dict[str, tuple[int, SourceHealth]]
-    meta_id: int | None
-
-    @classmethod
-    def build(cls, tables: Mapping[str, Mapping[str, Any]] | None) -> _Index:
-        """Parse every document; any malformed one makes the file unreadable.
-
-        Reads the storage's raw tables rather than through TinyDB's ``Table``:
-        wrapping 100,000 documents in ``Document`` objects costs a fifth of
-        the load time and buys nothing here.
-        """
-        index = cls({}, {}, {}, {}, {}, {}, None)
-        raw = tables or {}
-
-        def docs(name: str) -> Iterable[tuple[int, Any]]:
-            return ((int(doc_id), doc) for doc_id, doc in raw.get(name, {}).items())
-
-        try:
-            for doc_id, doc in docs("meta"):
-                schema = doc.get("schema")
-                if not isinstance(schema, int) or schema > SCHEMA_VERSION:
-                    raise CacheUnreadable(
-                        f"written by a newer farwatch (schema {schema}, this one reads "
-                        f"{SCHEMA_VERSION})"
-                    )
-                index.meta_id = doc_id
-            for doc_id, doc in docs("roster"):
-                row = codec.roster_row(doc)
-                index.roster.setdefault(doc["source"], {})[row.worker_id] = (doc_id, row)
-            checkins, checkin_ids = index.checkins, index.checkin_ids
-            for doc_id, doc in docs("checkins"):
-                item = codec.checkin(doc)
-                source = doc["source"]
-                if source not in checkins:
-                    checkins[source], checkin_ids[source] = {}, {}
-                checkins[source][item.key] = item
-                checkin_ids[source][item.key] = doc_id
-            for doc_id, doc in docs("entries"):
-                ent, seen = codec.entry(doc)
-                index.entries.setdefault(doc["source"], {})[ent.key] = _Entry(doc_id, ent, seen)
-            for doc_id, doc in docs("cursors"):
-                cursor = doc["cursor"]
-                if not isinstance(cursor, dict):
-                    raise ValueError(f"cursor of {doc['source']!r} is not an object")
-                index.cursors[str(doc["source"])] = (doc_id, cursor)
-            for doc_id, doc in docs("health"):
-                index.health[str(doc["name"])] = (doc_id, codec.health(doc))
-        except CacheUnreadable:
-            raise
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise CacheUnreadable(f"malformed record ({type(exc).__name__}: {exc})") from exc
-        if index.meta_id is None and any(raw.values()):
-            raise CacheUnreadable("not a farwatch cache (no schema record)")
-        return index
-
-
-def display_path(path: Path) -> str:
-    """The path as a user would type it (``~/...`` under the home directory)."""
-    home = Path.home()
-    with contextlib.suppress(ValueError):
-        return "~/" + str(path.relative_to(home))
-    return str(path)
 
 
 class Cache:
@@ -161,7 +73,7 @@ class Cache:
         self._storage = storage
         self._lock = lock
         self._db = TinyDB(storage=lambda: storage)
-        self._index = _Index.build(storage.read())
+        self._index = CacheIndex.build(storage.read())
 
     # -- opening ----------------------------------------------------------
 
@@ -193,7 +105,7 @@ class Cache:
                 f"cache path {shown} is a directory; set [cache] path to a file, "
                 f"e.g. {display_path(path / 'farwatch.db')}"
             )
-        _ensure_parent(path)
+        ensure_parent(path)
         notices: list[str] = []
         lock: WriterLock | None = None
         lock_holder: str | None = None
@@ -202,7 +114,7 @@ class Cache:
             try:
                 acquired = lock.acquire(now=clock())
                 if acquired:
-                    _probe_writable(path)
+                    probe_writable(path)
             except OSError as exc:
                 lock.release()
                 raise CacheError(
@@ -264,7 +176,7 @@ class Cache:
                     lock_holder=lock_holder,
                     notices=notices,
                 )
-            backup = _move_aside(path, clock())
+            backup = move_aside(path, clock())
             notices.append(
                 f"cache {shown} was unreadable ({exc}); moved it to {display_path(backup)} "
                 "and started a new one (sources will fill it again)"
@@ -420,9 +332,9 @@ class Cache:
             if not lock.acquire(now=now):
                 self.lock_holder = lock.describe_holder()
                 return False
-            _probe_writable(self.path)
+            probe_writable(self.path)
             storage = AtomicJSONStorage(self.path)
-            index = _Index.build(storage.read())
+            index = CacheIndex.build(storage.read())
         except (OSError, CacheUnreadable):
             lock.release()
             return False
@@ -447,7 +359,7 @@ class Cache:
         try:
             self._storage.load()
             db = TinyDB(storage=lambda: self._storage)
-            index = _Index.build(self._storage.read())
+            index = CacheIndex.build(self._storage.read())
         except (CacheUnreadable, OSError):
             if previous is not None:
                 self._storage.write(previous)
@@ -588,11 +500,11 @@ class Cache:
                 table, {items[k].doc_id: d for k, (_, _, d) in plan.updates.items()}, "key"
             )
             for key, (ent, seen, _) in plan.updates.items():
-                items[key] = _Entry(items[key].doc_id, ent, seen)
+                items[key] = EntryRecord(items[key].doc_id, ent, seen)
         if plan.inserts:
             ids = table.insert_multiple(doc for _, _, doc in plan.inserts.values())
             for (key, (ent, seen, _)), doc_id in zip(plan.inserts.items(), ids, strict=True):
-                items[key] = _Entry(doc_id, ent, seen)
+                items[key] = EntryRecord(doc_id, ent, seen)
         return len(plan.inserts)
 
 
@@ -621,46 +533,3 @@ def _copy_json(value: Cursor) -> Cursor:
     if not isinstance(copied, dict):
         raise TypeError("a cursor must be a JSON object")
     return copied
-
-
-def _ensure_parent(path: Path) -> None:
-    parent = path.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    except (FileExistsError, NotADirectoryError) as exc:
-        raise CacheError(
-            f"cannot create the cache folder {display_path(parent)}: a file is in the way "
-            f"({exc.filename or parent})"
-        ) from exc
-    except OSError as exc:
-        raise CacheError(
-            f"cannot create the cache folder {display_path(parent)}: {exc.strerror or exc}"
-        ) from exc
-    if not parent.is_dir():
-        raise CacheError(f"cache folder {display_path(parent)} is not a directory")
-
-
-def _probe_writable(path: Path) -> None:
-    """Fail at open, not at the first commit, when the folder refuses new files."""
-    probe = path.with_name(f".{path.name}.tmp-probe-{os.getpid()}")
-    fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.close(fd)
-    os.unlink(probe)
-
-
-def _move_aside(path: Path, now: datetime) -> Path:
-    """Rename an unreadable cache to a dated backup beside it; never overwrite one."""
-    stamp = now.astimezone().strftime("%Y%m%d-%H%M%S")
-    backup = path.with_name(f"{path.name}.corrupt-{stamp}")
-    n = 1
-    while backup.exists():
-        n += 1
-        backup = path.with_name(f"{path.name}.corrupt-{stamp}-{n}")
-    try:
-        os.replace(path, backup)
-    except OSError as exc:
-        raise CacheError(
-            f"cache {display_path(path)} is unreadable and could not be moved aside to "
-            f"{display_path(backup)}: {exc.strerror or exc}"
-        ) from exc
-    return backup
