@@ -143,3 +143,33 @@ def test_log_reports_a_torn_line(cli: Any, smtp_server: SmtpServer, tmp_path: Pa
     assert result.exit_code == 0
     assert "skipped" in result.output and "incomplete" in result.output
     assert "sent" in result.output
+
+
+def test_end_to_end_roster_poll_ping_pause_status(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    """A real roster file and cache: poll, ping by name prefix, pause, and status shows it."""
+    (tmp_path / "roster.csv").write_text(
+        "name,email,task,cap_hours\n"
+        "Ana Reyes,ana@example.com,Inbox triage,40\n"
+        "Ben Ito,ben@example.com,Research,20\n"
+    )
+    config = tmp_path / "farwatch.toml"
+    config.write_text(
+        f'[[sources]]\ntype = "sheet"\npath = "{tmp_path / "roster.csv"}"\n'
+        f'[cache]\npath = "{tmp_path / "cache.json"}"\n'
+        f'[nudge]\nemail = "{smtp_server.url()}"\n'
+    )
+    runner = CliRunner()
+
+    def run(*args: str) -> Any:
+        return runner.invoke(main, ["--config", str(config), *args])
+
+    assert run("poll", "--once").exit_code == 0
+    pinged = run("ping", "ana")
+    assert pinged.exit_code == 0, pinged.output
+    assert smtp_server.mails[0].recipients == ["ana@example.com"]
+    paused = run("pause", "ben", "--reason", "Budget review.")
+    assert paused.exit_code == 0, paused.output
+    shown = run("status", "--json")
+    workers = {w["name"]: w for w in json.loads(shown.output)["workers"]}
+    assert workers["Ben Ito"]["paused"] is True and workers["Ana Reyes"]["paused"] is False
+    assert (tmp_path / "audit.jsonl").exists()  # beside the cache by default
