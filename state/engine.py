@@ -72,8 +72,6 @@ class Engine:
         )
         self._cache = cache
         self.notices.extend(cache.notices)
-        if cache.lock_holder:
-            self.notices.append(cache.lock_holder)
 
     def close(self) -> None:
         for source in self.sources.values():
@@ -124,8 +122,15 @@ class Engine:
     def _poll(self, sources: list[Source]) -> list[PollOutcome]:
         if self.read_only:
             raise EngineError(f"read-only: {self.lock_holder}")
-        with self._lock:  # the dashboard may poll two sources from two threads
-            return poll_sources(sources, self.cache, self.clock, intervals=self.intervals)
+        # The lock guards the cache only; fetches of different sources overlap.
+        return poll_sources(
+            sources, self.cache, self.clock, intervals=self.intervals, cache_lock=self._lock
+        )
+
+    def try_become_writer(self) -> bool:
+        """Take over polling once the process that held the writer lock has gone."""
+        with self._lock:
+            return self.cache.try_become_writer(now=self.clock())
 
     def reload(self) -> bool:
         """Pick up a cache another process wrote; True when something changed."""
