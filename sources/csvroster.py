@@ -198,9 +198,15 @@ def _records(
         reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
         prev = 0
         pending: list[tuple[int, int, list[str]]] = []
-        for row in reader:
-            pending.append((start + prev + 1, reader.line_num - prev, row))
-            prev = reader.line_num
+        try:
+            for row in reader:
+                pending.append((start + prev + 1, reader.line_num - prev, row))
+                prev = reader.line_num
+        except csv.Error as exc:  # e.g. a field over the csv module's size limit
+            yield from ((ln, cells) for ln, _, cells in pending)
+            warnings.append(f"line {start + prev + 1}: unreadable ({exc}); row skipped")
+            start, retries = start + max(reader.line_num, prev + 1), retries + 1
+            continue
         last = pending[-1] if pending else None
         if (
             last is not None
@@ -384,7 +390,7 @@ def _timezone(text: str, problems: list[str]) -> str:
         return "UTC"
     try:
         ZoneInfo(canonical)
-    except (ValueError, OSError):
+    except (ValueError, OSError, KeyError):
         problems.append(f"timezone {_show(text)} cannot be loaded")
         return "UTC"
     return canonical

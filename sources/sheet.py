@@ -22,34 +22,14 @@ from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.csvroster import RosterFormatError, parse_roster
+from farwatch.sources.filestamp import decode_text, read_if_changed
 from farwatch.sources.model import Cursor, FetchResult
 from farwatch.sources.netopts import as_seconds, option_value
 from farwatch.sources.sheet_http import download, redact, to_csv_url
 
 URL_REFRESH = 300.0
 PATH_INTERVAL = 30.0
-MAX_FILE_BYTES = 10 * 1024 * 1024
 _KEPT_WARNINGS = 50
-_RACY = 2.0
-"""Seconds within which a same-size, same-mtime rewrite could go unnoticed."""
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Bytes of a CSV as text, and a warning when it was not UTF-8.
-
-    Excel on Windows saves CSV as Windows-1252 (or UTF-16 for "Unicode text");
-    a roster must still load, with a word about the guess.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", "replace"), ""
-    try:
-        return data.decode("utf-8-sig"), ""
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return (
-            data.decode("cp1252", "replace"),
-            f"line {line}: the file is not UTF-8; read it as Windows-1252",
-        )
 
 
 class SheetSource(Source):
@@ -113,36 +93,10 @@ class SheetSource(Source):
 
     def _fetch_path(self, cursor: Cursor, now: datetime) -> FetchResult:
         path = Path(os.path.expanduser(self.path))
-        target = "path:" + _digest(str(path))
-        same = cursor.get("target") == target
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            raise SourceError(
-                f"{self.name}: roster file {path} does not exist",
-                title="file missing",
-                kind="io",
-                retryable=True,
-            ) from None
-        except OSError as exc:
-            raise _io_error(self.name, path, exc) from None
-        stamp = {"target": target, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        settled = now.timestamp() - st.st_mtime_ns / 1e9 > _RACY
-        unchanged = all(cursor.get(k) == v for k, v in stamp.items())
-        if same and settled and cursor.get("settled") and unchanged:
-            return self._unchanged(cursor, cursor, requests=0)
-        if st.st_size > MAX_FILE_BYTES:
-            raise SourceError(
-                f"{self.name}: roster file {path} is larger than 10 MB",
-                title="file too large",
-                kind="parse",
-                retryable=False,
-            )
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise _io_error(self.name, path, exc) from None
-        return self._result(cursor, {**stamp, "settled": settled}, data, same, requests=0)
+        got = read_if_changed(path, cursor, now, what="roster file", source=self.name)
+        if got.data is None:
+            return self._unchanged(cursor, got.stamp, requests=0)
+        return self._parse(got.stamp, got.data, requests=0)
 
     # -- URL -----------------------------------------------------------------
 
@@ -182,6 +136,9 @@ class SheetSource(Source):
         digest = hashlib.sha256(data).hexdigest()
         if same and cursor.get("sha256") == digest:
             return self._unchanged(cursor, stamp, requests=requests)
+        return self._parse({**stamp, "sha256": digest}, data, requests=requests)
+
+    def _parse(self, stamp: dict[str, Any], data: bytes, *, requests: int) -> FetchResult:
         text, warning = decode_text(data)
         try:
             parsed = parse_roster(text)
@@ -193,7 +150,7 @@ class SheetSource(Source):
                 retryable=True,
             ) from None
         warnings = ([warning] if warning else []) + parsed.warnings
-        new_cursor = {**stamp, "sha256": digest, "warnings": warnings[:_KEPT_WARNINGS]}
+        new_cursor = {**stamp, "warnings": warnings[:_KEPT_WARNINGS]}
         return FetchResult(
             roster=parsed.rows,
             cursor=new_cursor,
@@ -205,19 +162,9 @@ class SheetSource(Source):
     def _unchanged(self, old: Cursor, stamp: dict[str, Any], *, requests: int) -> FetchResult:
         kept = old.get("warnings")
         warnings = [str(w) for w in kept] if isinstance(kept, list) else []
-        cursor = {**stamp, "sha256": old.get("sha256", ""), "warnings": warnings}
+        cursor = {"sha256": old.get("sha256", ""), **stamp, "warnings": warnings}
         return FetchResult(cursor=cursor, unchanged=True, requests=requests, warnings=warnings)
 
 
 def _digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
-
-
-def _io_error(name: str, path: Path, exc: OSError) -> SourceError:
-    reason = exc.strerror or type(exc).__name__
-    return SourceError(
-        f"{name}: cannot read roster file {path}: {reason}",
-        title="file unreadable",
-        kind="io",
-        retryable=True,
-    )
