@@ -249,7 +249,8 @@ class _Parsed:
     skipped: list[SkippedLine]
     tail: SkippedLine | None = None
     """An incomplete last line (crash, or a write still in progress)."""
-    paused: dict[str, PauseState] | None = None
+    paused: dict[str, PauseState] = field(default_factory=dict)
+    """Kept up to date as lines are parsed, so appends cost one line, not the file."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +312,7 @@ def _load(path: Path) -> _Parsed | None:
             cached.skipped.extend(new_skipped)
             cached.lines += complete.count(b"\n")
             cached.offset += len(complete)
-            cached.paused = None
+            _apply_pauses(cached.paused, new_entries)
         cached.tail = (
             SkippedLine(
                 cached.lines + 1,
@@ -349,29 +350,28 @@ def read_entries(path: Path, *, worker: str | None = None) -> list[AuditEntry]:
     return read_log(path, worker=worker).entries
 
 
+def _apply_pauses(paused: dict[str, PauseState], entries: list[AuditEntry]) -> None:
+    for entry in entries:
+        if entry.outcome != DONE or not entry.worker:
+            continue
+        if entry.action in PAUSE_ACTIONS:
+            paused[entry.worker] = PauseState(
+                worker_id=entry.worker,
+                since=entry.time,
+                reason=entry.message,
+                actor=entry.actor,
+            )
+        elif entry.action in RESUME_ACTIONS:
+            paused.pop(entry.worker, None)
+
+
 def paused_workers(path: Path) -> dict[str, PauseState]:
     """Who is paused now: the latest pause/auto_pause vs resume per worker."""
     parsed = _load(path)
     if parsed is None:
         return {}
     with _cache_lock:
-        if parsed.paused is not None:
-            return dict(parsed.paused)
-        paused: dict[str, PauseState] = {}
-        for entry in parsed.entries:
-            if entry.outcome != DONE or not entry.worker:
-                continue
-            if entry.action in PAUSE_ACTIONS:
-                paused[entry.worker] = PauseState(
-                    worker_id=entry.worker,
-                    since=entry.time,
-                    reason=entry.message,
-                    actor=entry.actor,
-                )
-            elif entry.action in RESUME_ACTIONS:
-                paused.pop(entry.worker, None)
-        parsed.paused = paused
-        return dict(paused)
+        return dict(parsed.paused)
 
 
 def pending_intents(path: Path, *, worker: str | None = None) -> list[AuditEntry]:
