@@ -39,6 +39,7 @@ class ClockifySource(TrackerSource):
     type_name: ClassVar[str] = "clockify"
     description: ClassVar[str] = "running timers and hours from a Clockify workspace"
     can_stop_timer: ClassVar[bool] = True
+    page_size: ClassVar[int] = 500
     report_page_size: ClassVar[int] = 1000
     options: ClassVar[tuple[Option, ...]] = (
         Option("workspace", "str", required=True, help="Clockify workspace id"),

@@ -5,13 +5,17 @@ design. Per workspace, whatever the number of workers (pagination aside):
 
 * every poll (default every 5 minutes): 1 request for every running timer,
   workspace-wide;
-* every ``entries_every`` (default 30 minutes): 1 request for all time entries
-  in the ``lookback`` window (the hours against each cap);
+* every ``entries_every`` (default 30 minutes): 1 request for the time
+  entries of the ``recent`` days (default 2) — edits to older entries are rare;
+* every ``full_every`` (default a day, and on the first poll): the whole
+  ``lookback`` window (default 35 days, so a monthly cap is covered), which
+  for a big team is a few pages;
 * every ``users_every`` (default a day): 1 request for the user list (tracker
   id -> email, so entries match roster workers by email).
 
-That is ~14 requests an hour in steady state; the first poll makes 3. The
-users map and the time of the last entries fetch travel in the cursor.
+That is ~14 requests an hour in steady state, under the ~30/hour of the free
+plans; the first poll makes 3 (plus pages). The users map and the times of the
+last entries fetches travel in the cursor.
 """
 
 from __future__ import annotations
@@ -49,7 +53,19 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
             "entries_every",
             "duration",
             default=1800.0,
-            help="how often the hours (time entries) are refreshed",
+            help="how often the recent hours (time entries) are refreshed",
+        ),
+        Option(
+            "recent",
+            "duration",
+            default=2 * 86400.0,
+            help="how many recent days each hours refresh re-reads",
+        ),
+        Option(
+            "full_every",
+            "duration",
+            default=86400.0,
+            help="how often the whole lookback window is re-read",
         ),
         Option(
             "users_every",
@@ -83,6 +99,8 @@ class TrackerSource(Source, abc.ABC):
         self.timeout = as_seconds(self.opt("timeout"), name="timeout", source=name)
         self.lookback = self._duration("lookback")
         self.entries_every = self._duration("entries_every")
+        self.recent = self._duration("recent")
+        self.full_every = self._duration("full_every")
         self.users_every = self._duration("users_every")
         self._api: ApiClient | None = None
         self.users: Users = {}
@@ -139,14 +157,15 @@ class TrackerSource(Source, abc.ABC):
             self._refresh_users(state, now, result)
             running = self.fetch_running(now)
             entries: dict[str, TimeEntry] = {}
-            last = parse_time(state.get("entries_at"))
-            if last is None or (now - last).total_seconds() >= self.entries_every or last > now:
-                window = (now - timedelta(seconds=self.lookback), now)
+            window = self._entries_window(state, now)
+            if window is not None:
                 for entry in self.fetch_entries(*window):
                     entries[entry.key] = entry
                 result.entries_complete = True
                 result.entries_window = window
                 state["entries_at"] = now.isoformat()
+                if window[0] <= now - timedelta(seconds=self.lookback):
+                    state["full_at"] = now.isoformat()
             for entry in running:  # the live view wins over a report row
                 entries[entry.key] = entry
         finally:
@@ -155,6 +174,21 @@ class TrackerSource(Source, abc.ABC):
         result.running_complete = True
         result.cursor = state
         return result
+
+    def _entries_window(
+        self, state: dict[str, Any], now: datetime
+    ) -> tuple[datetime, datetime] | None:
+        """The span of entries due now: everything, the recent days, or nothing."""
+        full_at, last = parse_time(state.get("full_at")), parse_time(state.get("entries_at"))
+
+        def due(when: datetime | None, every: float) -> bool:
+            return when is None or when > now or (now - when).total_seconds() >= every
+
+        if due(full_at, self.full_every):
+            return (now - timedelta(seconds=self.lookback), now)
+        if due(last, self.entries_every):
+            return (now - timedelta(seconds=min(self.recent, self.lookback)), now)
+        return None
 
     def _refresh_users(self, state: dict[str, Any], now: datetime, result: FetchResult) -> None:
         cached = state.get("users")

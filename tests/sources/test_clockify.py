@@ -111,8 +111,18 @@ def test_next_poll_costs_one_request(key: str) -> None:
         first = src.fetch({}, NOW)
         second = src.fetch(first.cursor, NOW + timedelta(minutes=5))
         third = src.fetch(second.cursor, NOW + timedelta(minutes=31))
+        day = src.fetch(third.cursor, NOW + timedelta(hours=25))
+    assert day.entries_window == (
+        NOW + timedelta(hours=25) - timedelta(days=31),
+        NOW + timedelta(hours=25),
+    )
+    assert day.requests == 3  # users and the whole window are due again
     assert (first.requests, second.requests, third.requests) == (3, 1, 2)
     assert not second.entries_complete and second.running_complete
+    # the 30-minute refresh re-reads the recent days; the whole window comes back daily
+    later = NOW + timedelta(minutes=31)
+    assert third.entries_complete and third.entries_window == (later - timedelta(days=2), later)
+    assert first.entries_window == (NOW - timedelta(days=31), NOW)
 
 
 def test_paging_across_several_pages(key: str) -> None:
@@ -159,9 +169,7 @@ def test_requests_per_poll_do_not_grow_with_workers(key: str) -> None:
             total = src.fetch({}, NOW).requests
             assert not any("/user/" in str(c.request.url) for c in respx.calls)
             calls[n] = (live.call_count, report.call_count, who.call_count, total)
-    assert calls[1] == (1, 1, 1, 3)
-    # 200 users fill a 200-row page, so the user list needs a second (empty) page
-    assert calls[200] == (1, 1, 2, 4)
+    assert calls[1] == calls[200] == (1, 1, 1, 3)
 
 
 def test_stop_timer_success_and_nothing_running(key: str) -> None:
