@@ -212,3 +212,27 @@ async def test_bulk_ping_lists_who_gets_what_and_sends_on_confirmation(
         "ana@example.com",
         "cy@example.com",
     ]
+
+
+async def test_hostile_names_and_tasks_are_shown_literally(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    evil = status(
+        id="ana",
+        name="[@click=app.quit]Ana[/] \x1b]0;pwned\x07Reyes",
+        task="[bold]Inbox[/bold] \x1b[31mtriage",
+        checkin_level="alert",
+    )
+    engine = FakeEngine(make_settings(tmp_path, email=smtp_server.url()), [evil])
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.press("p")
+        assert isinstance(app.screen, ComposeScreen)
+        shown = dialog_text(app)
+        assert "Ping [@click=app.quit]Ana[/] Reyes" in shown
+        body = app.screen.query_one("#compose-body", TextArea).text
+        assert "[bold]Inbox[/bold] triage" in body and "\x1b" not in body
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.is_running
+    assert "\x1b" not in smtp_server.mails[0].body
