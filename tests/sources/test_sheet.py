@@ -329,3 +329,31 @@ def test_registered_as_the_sheet_entry_point() -> None:
     assert cls is SheetSource and cls.provides_roster
     assert SheetSource.interval_for({"url": "https://x"}) == 300.0
     assert SheetSource.interval_for({"path": "r.csv"}) == 30.0
+
+
+def test_tls_to_a_plain_http_server_is_a_tls_error(site: Site) -> None:
+    site.routes["/roster.csv"] = Route()
+    with pytest.raises(SourceError) as info:
+        sheet_at(site.url("/roster.csv").replace("http://", "https://")).fetch({}, NOW)
+    assert info.value.kind == "tls" and not info.value.retryable
+    assert info.value.message.startswith("TLS failed talking to 127.0.0.1:")
+
+
+def test_dns_failure_is_named_without_the_secret_parts() -> None:
+    import socket
+
+    import httpx
+
+    from farwatch.sources.sheet_http import _network_error
+
+    try:
+        try:
+            raise socket.gaierror(-2, "Name or service not known")
+        except socket.gaierror as cause:
+            raise httpx.ConnectError("[Errno -2] Name or service not known") from cause
+    except httpx.ConnectError as exc:
+        err = _network_error(exc, redact("https://u:pw@sheets.example.invalid/r.csv?key=k"))
+    assert err.kind == "dns"
+    assert (
+        err.message == "cannot find the sheet's server sheets.example.invalid (DNS lookup failed)"
+    )
