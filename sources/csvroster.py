@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 from functools import lru_cache
+from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow
@@ -295,8 +296,8 @@ def _row(
         rate=rate,
         currency=currency,
         timezone=tz,
-        hours=values.get("hours", "") or "09:00-17:00",
-        days=values.get("days", "") or "Mon-Fri",
+        hours=values.get("hours", ""),
+        days=values.get("days", ""),
         category=values.get("category", ""),
         im=values.get("im", ""),
         tracker_id=values.get("tracker_id", ""),
@@ -362,9 +363,9 @@ def _number(text: str, column: str, problems: list[str], *, hours: bool = False)
     return number
 
 
-def _period(text: str, problems: list[str]) -> CapPeriod:
+def _period(text: str, problems: list[str]) -> CapPeriod | Literal[""]:
     if not text:
-        return "week"
+        return ""
     key = text.lower().strip()
     period = _PERIODS.get(key) or _PERIODS.get(key.removesuffix("s"))
     if period is None:
@@ -380,7 +381,7 @@ def _zones() -> dict[str, str]:
 
 def _timezone(text: str, problems: list[str]) -> str:
     if not text:
-        return "UTC"
+        return ""
     name = text.replace(" ", "_") if "/" in text else text
     canonical = _zones().get(name.lower())
     if canonical is None and name.upper() in {"UTC", "GMT", "Z"}:

@@ -21,19 +21,23 @@ CheckinKind = Literal["checkin", "done", "blocked", "question", "away"]
 
 @dataclass(frozen=True, slots=True)
 class RosterRow:
-    """One worker as the roster describes them (who, caps, contact, hours)."""
+    """One worker as the roster describes them (who, caps, contact, hours).
+
+    Empty ``timezone``, ``hours``, ``days`` and ``cap_period`` mean "not given":
+    the config's ``[defaults]`` fill them in when statuses are derived.
+    """
 
     worker_id: str
     name: str
     email: str = ""
     task: str = ""
     cap_hours: float | None = None
-    cap_period: CapPeriod = "week"
+    cap_period: CapPeriod | Literal[""] = ""
     rate: float | None = None
     currency: str = ""
-    timezone: str = "UTC"
-    hours: str = "09:00-17:00"
-    days: str = "Mon-Fri"
+    timezone: str = ""
+    hours: str = ""
+    days: str = ""
     category: str = ""
     im: str = ""
     tracker_id: str = ""
