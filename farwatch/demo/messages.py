@@ -80,10 +80,7 @@ def compose(
         "question": f"Quick question: {what}",
     }[kind]
     sign_off = persona.sign_off or "Thanks,"
-    body = (
-        f"Hi Dana,\n\n{detail}\n\nNext I'll {rng.choice(_NEXT)}.\n\n"
-        f"{sign_off}\n{persona.first_name}\n"
-    )
+    body = f"{detail}\n\nNext I'll {rng.choice(_NEXT)}.\n\n{sign_off}\n{persona.first_name}\n"
     style = rng.choices(_STYLES, weights=_STYLE_WEIGHTS)[0]
     domain = persona.email.rsplit("@", 1)[-1].lower()
     message_id = f"<{rng.getrandbits(64):016x}.{int(at.timestamp())}@{domain}>"

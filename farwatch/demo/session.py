@@ -1,0 +1,57 @@
+"""One running demo: the team on disk, its validated config and its simulator.
+
+``farwatch demo`` and the tests both start a demo through ``start_demo`` so
+they exercise the same path: write the files, load the config exactly as a
+user's config is loaded (a demo config that stopped validating would fail
+here, loudly), and optionally keep the team alive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from farwatch.demo.simulator import Simulator
+from farwatch.demo.team import DEFAULT_SEED, DemoTeam, build_team
+from farwatch.demo.writer import DemoPaths, write_demo
+from farwatch.state.clock import Clock, system_clock
+from farwatch.state.config import load_settings
+from farwatch.state.settings import Settings
+
+
+@dataclass(slots=True)
+class DemoSession:
+    team: DemoTeam
+    paths: DemoPaths
+    settings: Settings
+    simulator: Simulator | None
+
+    def stop(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+
+
+def start_demo(
+    root: Path,
+    *,
+    seed: int = DEFAULT_SEED,
+    clock: Clock = system_clock,
+    now: datetime | None = None,
+    simulate: bool = True,
+) -> DemoSession:
+    """Write the demo team into ``root`` and load its config.
+
+    The simulator is created (when ``simulate``) but not started: callers
+    start it once the dashboard's first poll is done, so the first frame
+    shows the promised mix rather than a half-applied change.
+
+    Raises:
+        ConfigError: the written config does not validate (a bug, never the user's).
+        OSError: ``root`` cannot be written.
+    """
+    team = build_team(now or clock(), seed)
+    paths = write_demo(team, root)
+    settings = load_settings(paths.config)
+    simulator = Simulator(team, paths, seed=seed, clock=clock) if simulate else None
+    return DemoSession(team, paths, settings, simulator)

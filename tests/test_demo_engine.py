@@ -1,0 +1,188 @@
+"""The demo through the real files, sources, cache and engine.
+
+What a user sees after ``farwatch demo``: the team written to disk, read back
+by the sheet, maildir and timesheet sources, cached, and derived into the
+promised mix of states; then the simulator's new mail and timers show up in
+the next poll.
+"""
+
+from __future__ import annotations
+
+import email
+import email.utils
+import mailbox
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from test_demo_team import assert_promised_mix
+
+from farwatch.demo.session import DemoSession, start_demo
+from farwatch.demo.simulator import DELAY, FIRST_DELAY, Simulator
+from farwatch.state.derive import unmatched_counts
+from farwatch.state.engine import Engine
+from farwatch.state.status import WorkerStatus
+
+
+class SteppedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> datetime:
+        self.at += timedelta(seconds=seconds)
+        return self.at
+
+
+def rows(engine: Engine) -> dict[str, WorkerStatus]:
+    return {s.id: s for s in engine.statuses()}
+
+
+def open_engine(session: DemoSession, clock: SteppedClock) -> Engine:
+    engine = Engine(session.settings, clock=clock)
+    engine.open()
+    return engine
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[tuple[DemoSession, Engine, SteppedClock]]:
+    clock = SteppedClock(datetime(2025, 6, 12, 13, 20, 5, tzinfo=UTC))
+    session = start_demo(tmp_path / "demo", clock=clock)
+    engine = open_engine(session, clock)
+    engine.poll_all()
+    yield session, engine, clock
+    session.stop()
+    engine.close()
+
+
+@pytest.mark.parametrize("hhmm", ["03:00", "09:30", "15:00", "22:00"])
+def test_one_real_poll_shows_every_promised_state(tmp_path: Path, hhmm: str) -> None:
+    hour, minute = map(int, hhmm.split(":"))
+    clock = SteppedClock(datetime(2025, 3, 19, hour, minute, 42, tzinfo=UTC))
+    session = start_demo(tmp_path, clock=clock, simulate=False)
+    engine = open_engine(session, clock)
+    try:
+        outcomes = engine.poll_all()
+        assert all(o.ok for o in outcomes), [(o.source, o.error) for o in outcomes]
+        assert {o.source for o in outcomes} == {"roster", "checkins", "timelog"}
+        statuses = rows(engine)
+        assert len(statuses) == 12
+        assert_promised_mix(statuses, clock())
+        # The mail from a sender on no roster is counted, not dropped.
+        assert unmatched_counts(engine.snapshot()).get("checkins", 0) >= 1
+        # Non-ASCII subjects arrive intact.
+        subjects = {s.last_checkin_subject for s in statuses.values()}
+        assert any(not subject.isascii() for subject in subjects) or any(
+            not c.subject.isascii() for c in engine.snapshot().checkins["checkins"]
+        )
+    finally:
+        engine.close()
+
+
+def test_simulated_checkin_is_picked_up_by_the_next_poll(
+    demo: tuple[DemoSession, Engine, SteppedClock],
+) -> None:
+    session, engine, clock = demo
+    assert session.simulator is not None
+    before = rows(engine)
+    event = session.simulator.step(clock.advance(15))
+    assert event.kind == "checkin"  # the first change is always a new email
+    engine.poll_all()
+    after = rows(engine)
+    worker = after[event.worker_id]
+    assert worker.last_checkin == clock()
+    assert worker.last_checkin != before[event.worker_id].last_checkin
+    assert worker.checkins_total == before[event.worker_id].checkins_total + 1
+    assert worker.last_checkin_subject == event.detail
+    assert worker.checkin_level == "ok"
+
+
+def test_simulated_timers_start_and_stop_through_the_time_log(
+    demo: tuple[DemoSession, Engine, SteppedClock],
+) -> None:
+    session, engine, clock = demo
+    sim = session.simulator
+    assert sim is not None
+    changed: set[str] = set()
+    for _ in range(40):
+        event = sim.step(clock.advance(15))
+        if event.kind in ("timer_start", "timer_stop"):
+            engine.poll_all()
+            running = rows(engine)[event.worker_id].running
+            assert running == (event.kind == "timer_start"), event
+            changed.add(event.kind)
+    assert changed == {"timer_start", "timer_stop"}
+    # The states that make the demo worth watching are still there.
+    final = rows(engine)
+    assert any(s.running for s in final.values())
+    assert final["cokafor"].checkin_level == "alert"
+    assert final["praghavan"].checkin_level == "never"
+    assert final["fcosta"].paused
+
+
+def test_simulator_thread_runs_steps_and_stops(tmp_path: Path) -> None:
+    clock = SteppedClock(datetime(2025, 6, 12, 8, 0, tzinfo=UTC))
+    session = start_demo(tmp_path, clock=clock, simulate=False)
+    delays: list[float] = []
+
+    def wait(seconds: float) -> bool:
+        delays.append(seconds)
+        clock.advance(seconds)
+        return len(delays) > 4
+
+    sim = Simulator(session.team, session.paths, clock=clock, wait=wait)
+    box = mailbox.Maildir(str(session.paths.maildir), create=False)
+    mail_before = len(box)
+    sim.start()
+    assert sim._thread is not None
+    sim._thread.join(5)
+    assert not sim.alive
+    assert len(sim.events) == 4
+    assert delays[0] == FIRST_DELAY
+    assert all(DELAY[0] <= d <= DELAY[1] for d in delays[1:])
+    checkins = sum(1 for e in sim.events if e.kind == "checkin")
+    assert len(mailbox.Maildir(str(session.paths.maildir), create=False)) == mail_before + checkins
+
+
+def test_simulator_stop_wakes_a_sleeping_thread(tmp_path: Path) -> None:
+    session = start_demo(tmp_path, now=datetime(2025, 6, 12, 8, 0, tzinfo=UTC))
+    assert session.simulator is not None
+    session.simulator.start()
+    assert session.simulator.alive
+    session.simulator.stop(timeout=2)
+    assert not session.simulator.alive
+    assert session.simulator.events == []  # stopped during the first wait
+
+
+def test_simulator_is_deterministic(tmp_path: Path) -> None:
+    def run(folder: Path) -> list[tuple[str, str, str]]:
+        clock = SteppedClock(datetime(2025, 6, 12, 8, 0, tzinfo=UTC))
+        session = start_demo(folder, clock=clock, seed=11)
+        assert session.simulator is not None
+        events = [session.simulator.step(clock.advance(12)) for _ in range(8)]
+        return [(e.kind, e.worker_id, e.detail) for e in events]
+
+    assert run(tmp_path / "a") == run(tmp_path / "b")
+
+
+def test_maildir_holds_real_messages(tmp_path: Path) -> None:
+    session = start_demo(tmp_path, now=datetime(2025, 6, 12, 8, 0, tzinfo=UTC), simulate=False)
+    box = mailbox.Maildir(str(session.paths.maildir), factory=None, create=False)
+    messages = [email.message_from_bytes(box.get_bytes(key)) for key in box.iterkeys()]
+    assert len(messages) > 100
+    assert all(m["Message-ID"] and m["Date"] and m["From"] for m in messages)
+    assert any(m.is_multipart() for m in messages)
+    assert any(m.get_content_type() == "multipart/mixed" for m in messages)
+    senders = {email.utils.parseaddr(m["From"])[1].lower() for m in messages}
+    roster = {w.persona.email.lower() for w in session.team.workers}
+    assert senders - roster == {"billing@clouddesk.example"}
+    assert session.team.worker("praghavan").persona.email.lower() not in senders
