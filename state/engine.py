@@ -8,6 +8,7 @@ here is clever; it keeps the wiring in one place so callers stay small.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import datetime
 
@@ -75,10 +76,8 @@ class Engine:
 
     def close(self) -> None:
         for source in self.sources.values():
-            try:
+            with contextlib.suppress(Exception):  # closing must never mask the real exit
                 source.close()
-            except Exception:  # closing must never mask the real exit path
-                pass
         if self._cache is not None:
             self._cache.close()
             self._cache = None
@@ -122,10 +121,48 @@ class Engine:
     def _poll(self, sources: list[Source]) -> list[PollOutcome]:
         if self.read_only:
             raise EngineError(f"read-only: {self.lock_holder}")
+        with self._lock:
+            before = self.cache.health()
         # The lock guards the cache only; fetches of different sources overlap.
-        return poll_sources(
+        outcomes = poll_sources(
             sources, self.cache, self.clock, intervals=self.intervals, cache_lock=self._lock
         )
+        self._audit_source_changes(outcomes, before)
+        return outcomes
+
+    def _audit_source_changes(
+        self, outcomes: list[PollOutcome], before: dict[str, SourceHealth]
+    ) -> None:
+        """Record a source failing, or recovering, once per change (not every retry)."""
+        for outcome in outcomes:
+            previous = before.get(outcome.source)
+            was_failing = previous is not None and previous.consecutive_failures > 0
+            error = outcome.error
+            if error is not None:
+                if was_failing and previous is not None and previous.last_error_kind == error.kind:
+                    continue
+                entry = audit.AuditEntry(
+                    action="source_failure",
+                    channel=outcome.source,
+                    outcome=error.kind,
+                    message=error.title,
+                    detail=error.message,
+                    time=self.clock(),
+                )
+            elif was_failing:
+                entry = audit.AuditEntry(
+                    action="source_recovered",
+                    channel=outcome.source,
+                    outcome="ok",
+                    message=f"{outcome.records} records",
+                    time=self.clock(),
+                )
+            else:
+                continue
+            try:
+                audit.append(self.settings.audit_file, entry)
+            except OSError as exc:  # the audit log must never stop polling
+                self.notices.append(f"could not write the audit log: {exc}")
 
     def try_become_writer(self) -> bool:
         """Take over polling once the process that held the writer lock has gone."""

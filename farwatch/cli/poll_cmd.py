@@ -18,6 +18,7 @@ from types import FrameType
 
 import click
 
+from farwatch.actions.autopause import check_auto_pause
 from farwatch.cli.common import UserError, config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.state.config import display_path
@@ -77,6 +78,7 @@ def poll(once: bool) -> None:
         if once:
             outcomes = engine.poll_all()
             print_outcomes(outcomes, width)
+            act_on_caps(engine)
             if not any(o.ok for o in outcomes):
                 raise click.exceptions.Exit(1)
             return
@@ -136,6 +138,20 @@ def _poll_one(engine: Engine, scheduler: Scheduler, name: str, width: int) -> No
         scheduler.finished(name, outcome)
     if outcome is not None:
         click.echo(f"{stamp}  {outcome_line(outcome, width)}")
+        if outcome.ok:
+            act_on_caps(engine)
+
+
+def act_on_caps(engine: Engine) -> None:
+    """Record cap crossings and auto-pause (when the policy says so) after a poll."""
+    try:
+        events = check_auto_pause(engine)
+    except Exception as exc:  # acting on caps must never stop the poller
+        click.echo(f"farwatch: auto-pause check failed: {strip_control(str(exc))}", err=True)
+        return
+    for event in events:
+        who = strip_control(event.worker)
+        click.echo(f"{event.action}: {who} {strip_control(event.message)}".rstrip())
 
 
 def _sleep_for(scheduler: Scheduler, now: datetime) -> float:
