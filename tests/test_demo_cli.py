@@ -111,3 +111,10 @@ def test_refuses_a_folder_that_is_not_empty(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "is not empty" in result.output
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_config_option_is_refused_with_the_right_command(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--config", str(tmp_path / "mine.toml")])
+    assert result.exit_code == 1
+    assert f"farwatch --config {tmp_path / 'mine.toml'}" in result.output
+    assert list(tmp_path.iterdir()) == []

@@ -41,6 +41,7 @@ def _prepare_dir(directory: Path | None) -> tuple[Path, bool]:
 
 
 @click.command("demo")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), hidden=True)
 @click.option(
     "--dir",
     "directory",
@@ -59,7 +60,12 @@ def _prepare_dir(directory: Path | None) -> tuple[Path, bool]:
     help="Write the demo files, print their config and exit (the folder is kept).",
 )
 def demo(
-    directory: Path | None, keep: bool, seed: int, no_simulate: bool, print_config: bool
+    directory: Path | None,
+    keep: bool,
+    seed: int,
+    no_simulate: bool,
+    print_config: bool,
+    config_path: Path | None,
 ) -> None:
     """Open the dashboard on a bundled, live-simulated team of remote workers.
 
@@ -69,6 +75,11 @@ def demo(
     watch. Nothing needs an account or the network; the demo's own config
     (see --print-config) is a working example of a real one.
     """
+    if config_path is not None:
+        raise UserError(
+            "farwatch demo writes its own config; to watch your own team run "
+            f"farwatch --config {config_path}"
+        )
     root, temporary = _prepare_dir(directory)
     remove = temporary and not keep and not print_config
     try:
