@@ -125,6 +125,8 @@ def test_simulated_timers_start_and_stop_through_the_time_log(
     final = rows(engine)
     assert any(s.running for s in final.values())
     assert final["cokafor"].checkin_level == "alert"
+    assert final["jdelacruz"].checkin_level in ("warn", "alert")
+    assert final["loliveira"].checkin_level == "off_hours"
     assert final["praghavan"].checkin_level == "never"
     assert final["fcosta"].paused
 

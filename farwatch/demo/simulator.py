@@ -5,7 +5,7 @@ files, exactly as the outside world would change a real owner's files: it
 delivers a new email into the Maildir, or rewrites the time log (temp file +
 ``os.replace``, like a tracker export) with a timer started or stopped. The
 dashboard notices through its ordinary polls, so it visibly moves within a
-minute. The alert, off-hours, never-seen and paused workers are left alone, so
+minute. The stale, off-hours, never-seen and paused workers are left alone, so
 the demo keeps showing every state while it runs.
 """
 
@@ -31,8 +31,9 @@ FIRST_DELAY = 5.0
 DELAY = (10.0, 20.0)
 """Seconds between later changes."""
 
-_CHECKIN_WEIGHT: dict[Role, int] = {"fresh": 4, "near_cap": 2, "over_cap": 2, "warn": 1}
-"""Who may write in, and how often; alert, off-hours, never and paused stay as they are."""
+_CHECKIN_WEIGHT: dict[Role, int] = {"fresh": 4, "near_cap": 2, "over_cap": 2}
+"""Who may write in, and how often; the stale, off-hours, never-seen and paused
+workers stay as they are, so the demo shows every state for as long as it runs."""
 _TIMER_ROLES: frozenset[Role] = frozenset({"fresh"})
 _KINDS: tuple[Kind, ...] = ("checkin", "done", "blocked", "question")
 _KIND_WEIGHTS = (72, 18, 5, 5)
