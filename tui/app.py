@@ -107,8 +107,8 @@ class FarwatchApp(ActionHooks, App[None]):
         return MainScreen(id="main")
 
     def on_load(self) -> None:
-        self.now = self.clock()
         self._refresh_palette()
+        self.now = self.clock()
         self._accept(self.engine.statuses(self.now), self.engine.health(), self.now)
 
     def on_mount(self) -> None:

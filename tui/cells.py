@@ -96,14 +96,21 @@ def live_age(status: WorkerStatus, now: datetime) -> float | None:
 
 
 def humanize_age(seconds: float | None) -> str:
+    """``3 hours``; ``just now`` under a minute, so labels change once a minute at most."""
     if seconds is None:
         return "never"
+    if seconds < 60:
+        return "just now"
     return humanize.naturaldelta(timedelta(seconds=int(seconds)))
 
 
+def age_label(status: WorkerStatus, now: datetime) -> str:
+    """The words of the age cell; the cell changes only when these do."""
+    return humanize_age(live_age(status, now))
+
+
 def age_cell(status: WorkerStatus, now: datetime, palette: Palette) -> Text:
-    age = live_age(status, now)
-    label = humanize_age(age) if age is not None else "never"
+    label = age_label(status, now)
     if status.paused:
         return Text(label, style=palette.get("state-paused"), no_wrap=True, end="")
     return Text(label, style=palette.checkin(status.checkin_level), no_wrap=True, end="")

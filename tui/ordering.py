@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Literal
 
 from farwatch.state.status import WorkerStatus
@@ -21,8 +22,13 @@ NO_CATEGORY = "(none)"
 _LEVEL_RANK = {"alert": 0, "warn": 1, "never": 2, "ok": 3, "off_hours": 4}
 
 
+@lru_cache(maxsize=4096)
+def _clean_name(name: str) -> str:
+    return clean(name, 100).casefold()
+
+
 def _name_key(status: WorkerStatus) -> str:
-    return clean(status.name or status.id, 100).casefold()
+    return _clean_name(status.name or status.id)
 
 
 def sort_key(status: WorkerStatus, mode: SortMode) -> tuple[object, ...]:

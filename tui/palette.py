@@ -41,6 +41,9 @@ BURN_VARIABLE: dict[str, str] = {
 }
 
 
+_NO_STYLE = Style()
+
+
 def _style(value: str | None, *, bold: bool = False) -> Style:
     if not value:
         return Style(bold=bold or None)
@@ -66,7 +69,7 @@ class Palette:
         return cls(name=name, styles=styles)
 
     def get(self, variable: str) -> Style:
-        return self.styles.get(variable, Style())
+        return self.styles.get(variable, _NO_STYLE)
 
     def checkin(self, level: str) -> Style:
         if level == "alert":

@@ -10,9 +10,10 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import clean, safe_text
 
@@ -69,12 +70,11 @@ class AuditLogScreen(FarwatchScreen):
         ):
             table.add_column(label, key=key)
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#log-filter", Input).display = bool(self.worker_filter)
         self.query_one("#log", DataTable).focus()
-        super().on_mount()
 
     def on_data(self) -> None:
         fw = self.fw

@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
@@ -19,6 +19,7 @@ from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.safe import clean, safe_text
 
 TIMELINE_ROWS = 12
@@ -177,7 +178,7 @@ class DetailScreen(FarwatchScreen):
             ):
                 yield Static(Text(title, style="bold underline"), classes="section-title")
                 yield Static(id=f"detail-{section}", classes="section", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_data(self) -> None:
         fw = self.fw

@@ -7,11 +7,12 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable, Input
 
 from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.header import FarwatchHeader
+from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.worker_table import WorkerTable
 
 
@@ -32,9 +33,8 @@ class MainScreen(FarwatchScreen):
 
     def compose(self) -> ComposeResult:
         yield FarwatchHeader(id="header")
-        yield Input(placeholder="filter by name, task, category or email", id="filter")
         yield WorkerTable(id="workers")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def table(self) -> WorkerTable:
@@ -45,9 +45,16 @@ class MainScreen(FarwatchScreen):
         return self.query_one(FarwatchHeader)
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
         self.table.focus()
-        super().on_mount()
+
+    def filter_box(self) -> Input:
+        """The filter input, mounted on first use (start-up stays light)."""
+        found = self.query("#filter")
+        if found:
+            return found.first(Input)
+        box = Input(placeholder="filter by name, task, category or email", id="filter")
+        self.mount(box, before=self.table)
+        return box
 
     # -- data ------------------------------------------------------------
 
@@ -99,14 +106,14 @@ class MainScreen(FarwatchScreen):
         self.action_open_detail()
 
     def action_filter(self) -> None:
-        box = self.query_one("#filter", Input)
+        box = self.filter_box()
         box.display = True
         box.focus()
 
     def action_clear_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.value = ""
-        box.display = False
+        for box in self.query("#filter").results(Input):
+            box.value = ""
+            box.display = False
         self.set_query("")
         self.table.focus()
 

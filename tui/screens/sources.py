@@ -8,12 +8,13 @@ from typing import ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from farwatch.state.snapshot import SourceHealth
 from farwatch.tui.cells import cell_signature, humanize_age
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.base import FarwatchScreen
+from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.safe import safe_text
 
 COLUMNS = (
@@ -75,7 +76,7 @@ class SourcesScreen(FarwatchScreen):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_data(self) -> None:
         table = self.query_one("#sources", DataTable)

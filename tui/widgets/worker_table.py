@@ -15,7 +15,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist, RowKey
+from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowKey
 
 from farwatch.state.status import WorkerStatus
 from farwatch.tui import cells
@@ -25,7 +25,8 @@ from farwatch.tui.palette import PLAIN, Palette
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import safe_text
 
-TICKING_COLUMNS = ("age", "local")
+FIRST_FILL = 30
+"""Rows added before the first frame (at least a terminal's height)."""
 
 
 class WorkerTable(DataTable[Text]):
@@ -43,6 +44,8 @@ class WorkerTable(DataTable[Text]):
         self._columns: list[ColumnSpec] = []
         self._task_width = cells.TASK_MIN
         self._now: datetime | None = None
+        self._ticked_minute: datetime | None = None
+        self._age_labels: dict[str, str] = {}
         self.updates = 0
         """Cells updated in place since mount (for tests and benchmarks)."""
 
@@ -60,21 +63,42 @@ class WorkerTable(DataTable[Text]):
         return key
 
     def show(self, statuses: Iterable[WorkerStatus], now: datetime) -> None:
-        """Bring the table in line with ``statuses`` at ``now``, in place."""
+        """Bring the table in line with ``statuses`` at ``now``, in place.
+
+        The very first fill adds one screenful of rows (in their final order)
+        before the first frame and the rest right after it, so a big team
+        appears as fast as a small one.
+        """
         self._statuses = {s.id: s for s in statuses}
         self._now = now
-        self._sync()
+        first_fill = max(FIRST_FILL, self.app.size.height)
+        if not self._signatures and len(self._statuses) > first_fill:
+            self._sync(limit=first_fill)
+            self.call_after_refresh(self._sync)
+        else:
+            self._sync()
 
     def tick(self, now: datetime) -> None:
-        """Re-render only the time-dependent cells (ages, local time)."""
+        """Re-render only the time-dependent cells whose text changed.
+
+        Ages are compared as labels first ("3 hours" stays "3 hours" for an
+        hour), and local times only when the minute turns, so an idle tick
+        over hundreds of rows builds almost nothing and repaints nothing.
+        """
         self._now = now
-        ticking = [k for k in TICKING_COLUMNS if k in self.column_keys]
-        if not ticking:
-            return
+        columns = self.column_keys
+        minute = now.replace(second=0, microsecond=0)
+        new_minute = minute != self._ticked_minute
+        self._ticked_minute = minute
         with self.app.batch_update():
             for key, status in self._shown.items():
-                fresh = build_cells(status, now, self.palette, ticking, self._task_width)
-                self._apply_cells(key, fresh)
+                label = cells.age_label(status, now)
+                if label != self._age_labels.get(key):
+                    self._age_labels[key] = label
+                    self._set_cell(key, "age", cells.age_cell(status, now, self.palette))
+                if new_minute and "local" in columns:
+                    local = cells.local_time_cell(status, now, self.palette)
+                    self._set_cell(key, "local", local)
 
     def set_palette(self, palette: Palette) -> None:
         if palette == self.palette:
@@ -143,12 +167,14 @@ class WorkerTable(DataTable[Text]):
     def _visible(self) -> dict[str, WorkerStatus]:
         return {k: s for k, s in self._statuses.items() if cells.matches(s, self.query_text)}
 
-    def _sync(self, repaint_all: bool = False) -> None:
+    def _sync(self, repaint_all: bool = False, limit: int | None = None) -> None:
         if not self._columns or self._now is None:
             return
         now = self._now
         visible = self._visible()
         order = ordered_keys(visible.values(), self.sort_mode, grouped=self.grouped)
+        if limit is not None:
+            order = order[:limit]
         wanted = set(order)
         selected = self._cursor_key()
         column_keys = self.column_keys
@@ -157,6 +183,7 @@ class WorkerTable(DataTable[Text]):
                 self.remove_row(key)
                 del self._signatures[key]
                 self._shown.pop(key, None)
+                self._age_labels.pop(key, None)
             groups = self._group_sizes(visible.values()) if self.grouped else {}
             for key in order:
                 if key.startswith(GROUP_PREFIX):
@@ -164,11 +191,10 @@ class WorkerTable(DataTable[Text]):
                     continue
                 status = visible[key]
                 previous = self._shown.get(key)
-                if previous == status and not repaint_all:
-                    ticking = [c for c in TICKING_COLUMNS if c in column_keys]
-                    fresh = build_cells(status, now, self.palette, ticking, self._task_width)
-                else:
-                    fresh = build_cells(status, now, self.palette, column_keys, self._task_width)
+                if previous is not None and not repaint_all and previous == status:
+                    continue  # unchanged: its ages move on the next tick
+                fresh = build_cells(status, now, self.palette, column_keys, self._task_width)
+                self._age_labels[key] = cells.age_label(status, now)
                 self._put_row(key, fresh)
                 self._shown[key] = status
             current = [row.key.value for row in self.ordered_rows]
@@ -203,16 +229,26 @@ class WorkerTable(DataTable[Text]):
         self.add_row(*values, key=key)
         self._signatures[key] = {c: cell_signature(t) for c, t in fresh.items()}
 
-    def _apply_cells(self, key: str, fresh: dict[str, Text]) -> None:
+    def _set_cell(self, key: str, column: str, text: Text) -> None:
+        """``update_cell``, with the repaint narrowed to the row, if it is on screen.
+
+        ``DataTable.update_cell`` repaints the whole table; a poll or a clock
+        tick changes a cell here and there, and over SSH each full repaint is
+        tens of kilobytes. Rows scrolled out of view are not repainted at all.
+        """
         signatures = self._signatures.get(key)
-        if signatures is None:
+        signature = cell_signature(text)
+        if signatures is None or signatures.get(column) == signature:
             return
+        row_key = RowKey(key)
+        self._data[row_key][ColumnKey(column)] = text
+        self._update_count += 1  # invalidates DataTable's render caches
+        self.refresh_row(self.get_row_index(row_key))
+        signatures[column] = signature
+        self.updates += 1
+
+    def _apply_cells(self, key: str, fresh: dict[str, Text]) -> None:
         for column, text in fresh.items():
-            signature = cell_signature(text)
-            if signatures.get(column) == signature:
-                continue
             if column == "state":
                 text = KeyedText(text, key)
-            self.update_cell(RowKey(key), column, text)
-            signatures[column] = signature
-            self.updates += 1
+            self._set_cell(key, column, text)

@@ -1,0 +1,84 @@
+"""The dashboard over a real Engine: a roster CSV polled through the real scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+from tui_fakes import screen_text
+
+from farwatch.state.engine import Engine
+from farwatch.state.settings import CacheSettings, Settings, SourceSettings, UiSettings
+from farwatch.tui.app import FarwatchApp, build_app
+from farwatch.tui.screens.sources import SourcesScreen
+from farwatch.tui.widgets.worker_table import WorkerTable
+
+pytestmark = pytest.mark.anyio
+
+ROSTER = """name,email,task,cap_hours,cap_period,timezone,hours,days,category
+Ana Reyes,ana@example.com,Reconcile invoices,40,week,Asia/Manila,09:00-17:00,Mon-Fri,VA
+Ben Okafor,ben@example.com,Market research,20,week,Africa/Lagos,09:00-17:00,Mon-Fri,KPO
+"""
+
+
+def make_engine(tmp_path: Path) -> Engine:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER)
+    settings = Settings(
+        path=None,
+        cache=CacheSettings(path=tmp_path / "cache" / "farwatch.db"),
+        sources=(
+            SourceSettings(
+                type="sheet", name="roster", interval=3600.0, options={"path": str(roster)}
+            ),
+        ),
+        ui=UiSettings(bell=False),
+        audit_path=tmp_path / "audit.jsonl",
+    )
+    engine = Engine(settings)
+    engine.open()
+    return engine
+
+
+async def wait_for_rows(app: FarwatchApp, count: int) -> WorkerTable:
+    table = app.screen.query_one(WorkerTable)
+    for _ in range(100):
+        await app.workers.wait_for_complete()
+        await asyncio.sleep(0.02)
+        if table.row_count == count:
+            break
+    return table
+
+
+async def test_first_poll_fills_the_table_and_poll_now_picks_up_roster_changes(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(tmp_path)
+    try:
+        app = build_app(engine, display_zone=UTC)
+        async with app.run_test(size=(120, 40)) as pilot:
+            table = await wait_for_rows(app, 2)
+            assert table.row_count == 2
+            first_keys = [r.key.value for r in table.ordered_rows]
+            text = screen_text(app)
+            assert "Ana Reyes" in text and "Ben Okafor" in text and "2 workers" in text
+            (tmp_path / "roster.csv").write_text(
+                ROSTER + "Chen Wei,chen@example.com,Support,30,week,Asia/Shanghai,"
+                "09:00-17:00,Mon-Fri,TSO\n"
+            )
+            await pilot.press("u")
+            table = await wait_for_rows(app, 3)
+            assert table.row_count == 3
+            assert set(first_keys) <= {r.key.value for r in table.ordered_rows}
+            assert "Chen Wei" in screen_text(app)
+            await pilot.press("s")
+            assert isinstance(app.screen, SourcesScreen)
+            sources = app.screen.query_one("#sources", DataTable)
+            assert sources.get_cell("roster", "type").plain == "sheet"
+            assert sources.get_cell("roster", "success").plain.endswith("ago")
+            assert sources.get_cell("roster", "failures").plain == "0"
+    finally:
+        engine.close()
