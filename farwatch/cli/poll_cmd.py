@@ -85,8 +85,9 @@ def poll(once: bool) -> None:
         run_forever(engine, width)
 
 
-class _Stop(Exception):
-    """Raised in the main thread by SIGTERM so the loop unwinds like Ctrl-C."""
+class _Stop(BaseException):
+    """Raised in the main thread by SIGTERM so the loop unwinds like Ctrl-C
+    (a BaseException, like KeyboardInterrupt, so no ``except Exception`` swallows it)."""
 
 
 @contextmanager
