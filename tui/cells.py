@@ -70,7 +70,8 @@ def plan_columns(width: int) -> tuple[list[ColumnSpec], int]:
 
 
 @lru_cache(maxsize=512)
-def _zone(name: str) -> ZoneInfo | None:
+def zone_of(name: str) -> ZoneInfo | None:
+    """The IANA zone ``name`` (None when unknown: callers fall back to UTC)."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -159,7 +160,7 @@ def task_cell(status: WorkerStatus, palette: Palette, width: int) -> Text:
 
 
 def local_time_cell(status: WorkerStatus, now: datetime, palette: Palette) -> Text:
-    zone = _zone(status.timezone)
+    zone = zone_of(status.timezone)
     local = now.astimezone(zone) if zone is not None else status.local_time
     style = palette.get("state-never") if status.working_now else palette.get("muted")
     return Text(local.strftime("%H:%M"), style=style, end="")

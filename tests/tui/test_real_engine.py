@@ -78,7 +78,7 @@ async def test_first_poll_fills_the_table_and_poll_now_picks_up_roster_changes(
             assert isinstance(app.screen, SourcesScreen)
             sources = app.screen.query_one("#sources", DataTable)
             assert sources.get_cell("roster", "type").plain == "sheet"
-            assert sources.get_cell("roster", "success").plain.endswith("ago")
+            assert sources.get_cell("roster", "success").plain == "just now"
             assert sources.get_cell("roster", "failures").plain == "0"
     finally:
         engine.close()

@@ -68,7 +68,9 @@ def test_detail(snap_compare: Any, tmp_path: Path) -> None:
 
 
 def test_sources(snap_compare: Any, tmp_path: Path) -> None:
-    assert snap_compare(snapshot_app(tmp_path), press=["s"], terminal_size=(120, 24))
+    assert snap_compare(
+        snapshot_app(tmp_path), press=["s", "down", "down"], terminal_size=(120, 24)
+    )
 
 
 def test_audit_log(snap_compare: Any, tmp_path: Path) -> None:

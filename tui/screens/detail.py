@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -15,7 +15,7 @@ from textual.widgets import Static
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell
+from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell, zone_of
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
@@ -69,6 +69,7 @@ def burn_chart(
     scale = (CHART_WIDTH - 1) / total  # the cap mark always fits
     cap_at = round(cap * scale) if cap else None
     cumulative = 0.0
+    zone = zone_of(status.timezone) or UTC  # days as the worker lives them
     for index, day_start in enumerate(days):
         day_end = min(day_start + timedelta(days=1), now)
         for entry in entries:
@@ -81,7 +82,7 @@ def burn_chart(
         filled = min(CHART_WIDTH, round(cumulative * scale))
         over = cap is not None and cumulative > cap
         style = palette.burn("over" if over else "ok")
-        text.append(day_start.strftime("%a %d  "))
+        text.append(day_start.astimezone(zone).strftime("%a %d  "))
         bar = ["█"] * filled + [" "] * (CHART_WIDTH - filled)
         if cap_at is not None and cap_at < CHART_WIDTH:
             bar[cap_at] = "│" if bar[cap_at] == " " else "┃"

@@ -34,8 +34,10 @@ def _when(at: datetime | None, now: datetime, *, future: bool = False) -> str:
         return "never" if not future else "—"
     seconds = (at - now).total_seconds() if future else (now - at).total_seconds()
     if future:
-        return "now" if seconds <= 0 else f"in {humanize_age(seconds)}"
-    return f"{humanize_age(seconds)} ago"
+        if seconds <= 0:
+            return "now"
+        return f"in {int(seconds)} s" if seconds < 60 else f"in {humanize_age(seconds)}"
+    return "just now" if seconds < 60 else f"{humanize_age(seconds)} ago"
 
 
 def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[Text]:
@@ -76,6 +78,7 @@ class SourcesScreen(FarwatchScreen):
         for key, label in COLUMNS:
             table.add_column(label, key=key)
         yield table
+        yield Static(id="source-error", markup=False)
         yield KeyBar()
 
     def on_data(self) -> None:
@@ -94,8 +97,26 @@ class SourcesScreen(FarwatchScreen):
             else:
                 table.add_row(*cells, key=name)
 
+        self._show_error()
+
     def on_tick(self) -> None:
         self.on_data()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._show_error()
+
+    def _show_error(self) -> None:
+        """The selected source's whole last error, wrapped (the table cuts it)."""
+        name = self.selected_source()
+        health = next((h for h in self.fw.health if h.name == name), None)
+        text = Text()
+        if health is not None and health.last_error:
+            text.append_text(safe_text(health.last_error_title or "error", "bold", limit=60))
+            text.append(": ")
+            message = safe_text(health.last_error, self.fw.palette.get("state-alert"), limit=600)
+            message.no_wrap = False
+            text.append_text(message)
+        self.query_one("#source-error", Static).update(text)
 
     def selected_source(self) -> str | None:
         table = self.query_one("#sources", DataTable)
