@@ -12,6 +12,7 @@ import email
 import email.utils
 import mailbox
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from test_demo_team import assert_promised_mix
 
+from farwatch.actions.pause import pause
+from farwatch.actions.ping import ping
+from farwatch.demo import simulator as simulator_module
 from farwatch.demo.session import DemoSession, start_demo
 from farwatch.demo.simulator import DELAY, FIRST_DELAY, Simulator
 from farwatch.state.derive import unmatched_counts
@@ -155,12 +159,14 @@ def test_simulator_thread_runs_steps_and_stops(tmp_path: Path) -> None:
     assert len(mailbox.Maildir(str(session.paths.maildir), create=False)) == mail_before + checkins
 
 
-def test_simulator_stop_wakes_a_sleeping_thread(tmp_path: Path) -> None:
+def test_session_stop_wakes_a_sleeping_simulator(tmp_path: Path) -> None:
     session = start_demo(tmp_path, now=datetime(2025, 6, 12, 8, 0, tzinfo=UTC))
     assert session.simulator is not None
-    session.simulator.start()
+    session.start()
     assert session.simulator.alive
-    session.simulator.stop(timeout=2)
+    started = time.monotonic()
+    session.stop()
+    assert time.monotonic() - started < 1.5
     assert not session.simulator.alive
     assert session.simulator.events == []  # stopped during the first wait
 
@@ -171,6 +177,7 @@ def test_simulator_is_deterministic(tmp_path: Path) -> None:
         session = start_demo(folder, clock=clock, seed=11)
         assert session.simulator is not None
         events = [session.simulator.step(clock.advance(12)) for _ in range(8)]
+        session.stop()
         return [(e.kind, e.worker_id, e.detail) for e in events]
 
     assert run(tmp_path / "a") == run(tmp_path / "b")
@@ -188,3 +195,65 @@ def test_maildir_holds_real_messages(tmp_path: Path) -> None:
     roster = {w.persona.email.lower() for w in session.team.workers}
     assert senders - roster == {"billing@clouddesk.example"}
     assert session.team.worker("praghavan").persona.email.lower() not in senders
+
+
+def test_a_ping_reaches_the_worker_who_writes_back(
+    demo: tuple[DemoSession, Engine, SteppedClock],
+) -> None:
+    session, engine, clock = demo
+    assert session.simulator is not None and session.inbox is not None
+    session.inbox.start()
+    assert rows(engine)["cokafor"].checkin_level == "alert"
+    result = ping(engine, "cokafor")
+    assert result.ok, result.describe()
+    assert [m.worker_id for m in session.inbox.messages] == ["cokafor"]
+    assert "Chinedu" in session.inbox.messages[0].body
+    event = session.simulator.step(clock.advance(10))
+    assert (event.kind, event.worker_id) == ("reply", "cokafor")
+    engine.poll_all()
+    row = rows(engine)["cokafor"]
+    assert row.checkin_level == "ok" and row.last_checkin == clock()
+
+
+def test_a_paused_worker_stops_their_timer_and_goes_quiet(
+    demo: tuple[DemoSession, Engine, SteppedClock],
+) -> None:
+    session, engine, clock = demo
+    sim = session.simulator
+    assert sim is not None and session.inbox is not None
+    session.inbox.start()
+    assert rows(engine)["msantos"].running
+    assert pause(engine, "msantos", "budget review").status == "done"
+    assert [m.worker_id for m in session.inbox.messages] == ["msantos"]  # told, by IM
+    event = sim.step(clock.advance(10))
+    assert (event.kind, event.worker_id, event.detail) == ("timer_stop", "msantos", "paused")
+    engine.poll_all()
+    row = rows(engine)["msantos"]
+    assert row.paused and not row.running
+    later = [sim.step(clock.advance(15)) for _ in range(25)]
+    assert all(e.worker_id != "msantos" for e in later)
+
+
+def test_the_running_demo_answers_a_ping_within_seconds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(simulator_module, "FIRST_DELAY", 60.0)  # only the reply happens
+    monkeypatch.setattr(simulator_module, "REPLY_DELAY", (0.05, 0.1))
+    session = start_demo(tmp_path)
+    engine = Engine(session.settings)
+    engine.open()
+    try:
+        engine.poll_all()
+        session.start()
+        assert ping(engine, "praghavan").ok  # the new hire who never wrote
+        sim = session.simulator
+        assert sim is not None
+        deadline = time.monotonic() + 5
+        while not sim.events and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert [(e.kind, e.worker_id) for e in sim.events] == [("reply", "praghavan")]
+        engine.poll_all()
+        assert rows(engine)["praghavan"].checkin_level != "never"
+    finally:
+        session.stop()
+        engine.close()

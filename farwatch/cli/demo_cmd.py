@@ -82,6 +82,7 @@ def demo(
         )
     root, temporary = _prepare_dir(directory)
     remove = temporary and not keep and not print_config
+    session: DemoSession | None = None
     try:
         session = start_demo(root, seed=seed, simulate=not (no_simulate or print_config))
         if print_config:
@@ -94,6 +95,8 @@ def demo(
             return
         _run(session)
     finally:
+        if session is not None:
+            session.stop()
         if remove:
             shutil.rmtree(root, ignore_errors=True)
         elif not print_config:
@@ -123,10 +126,9 @@ def _run(session: DemoSession) -> None:
         for outcome in engine.poll_all():
             if not outcome.ok and outcome.error is not None:
                 click.echo(f"demo source {outcome.source}: {outcome.error.message}", err=True)
-        if session.simulator is not None:
-            session.simulator.start()
+        session.start()
         app.run_dashboard(engine)
     finally:
-        session.stop()
+        session.stop()  # before the engine closes: no more changes behind its back
         engine.close()
         sys.stdout.flush()

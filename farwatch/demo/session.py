@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from farwatch.demo.inbox import Inbox
 from farwatch.demo.simulator import Simulator
 from farwatch.demo.team import DEFAULT_SEED, DemoTeam, build_team
 from farwatch.demo.writer import DemoPaths, write_demo
@@ -26,10 +27,21 @@ class DemoSession:
     paths: DemoPaths
     settings: Settings
     simulator: Simulator | None
+    inbox: Inbox | None = None
+
+    def start(self) -> None:
+        """Start the simulator and the inbox that hears pings (no-op without them)."""
+        if self.inbox is not None:
+            self.inbox.start()
+        if self.simulator is not None:
+            self.simulator.start()
 
     def stop(self) -> None:
         if self.simulator is not None:
             self.simulator.stop()
+        if self.inbox is not None:
+            self.inbox.close()
+            self.inbox = None
 
 
 def start_demo(
@@ -42,16 +54,27 @@ def start_demo(
 ) -> DemoSession:
     """Write the demo team into ``root`` and load its config.
 
-    The simulator is created (when ``simulate``) but not started: callers
-    start it once the dashboard's first poll is done, so the first frame
-    shows the promised mix rather than a half-applied change.
+    With ``simulate`` the session also gets a simulator and a loopback
+    inbox (the roster's ``im`` URLs point at it, so pings reach the demo
+    workers and they write back); neither runs until ``start``, which callers
+    call once the first poll is done, so the first frame shows the promised
+    mix rather than a half-applied change. Call ``stop`` when done.
 
     Raises:
         ConfigError: the written config does not validate (a bug, never the user's).
         OSError: ``root`` cannot be written.
     """
     team = build_team(now or clock(), seed)
-    paths = write_demo(team, root)
-    settings = load_settings(paths.config)
-    simulator = Simulator(team, paths, seed=seed, clock=clock) if simulate else None
-    return DemoSession(team, paths, settings, simulator)
+    inbox = Inbox() if simulate else None
+    try:
+        paths = write_demo(team, root, im_url=inbox.url_for if inbox else None)
+        settings = load_settings(paths.config)
+    except BaseException:
+        if inbox is not None:
+            inbox.close()
+        raise
+    if inbox is None:
+        return DemoSession(team, paths, settings, None)
+    simulator = Simulator(team, paths, seed=seed, clock=clock)
+    inbox.on_message = simulator.hear
+    return DemoSession(team, paths, settings, simulator, inbox)

@@ -18,18 +18,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from farwatch.demo.inbox import InboxMessage
 from farwatch.demo.messages import DemoCheckin, compose
 from farwatch.demo.people import Kind, Role
 from farwatch.demo.team import DEFAULT_SEED, DemoEntry, DemoTeam, DemoWorker, last_month_name
 from farwatch.demo.writer import DemoPaths, Mailroom, write_timesheet
+from farwatch.state import audit
 from farwatch.state.clock import Clock, system_clock
 
-EventKind = Literal["checkin", "timer_start", "timer_stop", "idle"]
+EventKind = Literal["checkin", "reply", "timer_start", "timer_stop", "idle"]
 
 FIRST_DELAY = 5.0
 """Seconds before the first change, so the dashboard moves right away."""
 DELAY = (10.0, 20.0)
 """Seconds between later changes."""
+REPLY_DELAY = (4.0, 9.0)
+"""Seconds a pinged worker takes to write back."""
 
 _CHECKIN_WEIGHT: dict[Role, int] = {"fresh": 4, "near_cap": 2, "over_cap": 2}
 """Who may write in, and how often; the stale, off-hours, never-seen and paused
@@ -78,37 +82,94 @@ class Simulator:
         self._zones = {w.persona.email: w.persona.timezone for w in team.workers}
         self._mailroom = Mailroom(paths.maildir)
         self._stop = threading.Event()
-        self._wait = wait or self._stop.wait
+        self._wake = threading.Event()
+        self._wait = wait or self._sleep
+        self._replies: dict[str, datetime] = {}
         self._on_event = on_event
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._steps = 0
 
+    # -- what the owner does ------------------------------------------------
+
+    def hear(self, message: InboxMessage) -> None:
+        """The owner messaged a worker (a ping through the demo inbox).
+
+        A worker writes back a few seconds later, whatever their state: that
+        is what a ping is for. A paused worker does not (the pause notice is
+        sent after the pause is in the audit log); a resumed one does.
+        """
+        if message.worker_id not in {w.id for w in self.team.workers}:
+            return
+        if message.worker_id in self._paused():
+            return
+        with self._lock:
+            due = self.clock() + timedelta(seconds=self.rng.uniform(*REPLY_DELAY))
+            self._replies.setdefault(message.worker_id, due)
+        self._wake.set()
+
+    def _paused(self) -> set[str]:
+        try:
+            return set(audit.paused_workers(self.paths.audit))
+        except OSError:
+            return set()
+
     # -- one change --------------------------------------------------------
 
     def step(self, now: datetime | None = None) -> SimEvent:
         """Make one change as of ``now`` (default: the clock) and return it."""
-        now = (now or self.clock()).replace(microsecond=0)
+        exact = now or self.clock()
+        now = exact.replace(microsecond=0)  # records carry whole seconds
         with self._lock:
-            first = self._steps == 0
-            self._steps += 1
-            if first or self.rng.random() < 0.7:
-                event = self._checkin(now) or self._toggle_timer(now)
-            else:
-                event = self._toggle_timer(now) or self._checkin(now)
+            paused = self._paused()
+            event = self._reply(now, due_by=exact) or self._stop_paused(now, paused)
+            if event is None:
+                first = self._steps == 0
+                self._steps += 1
+                if first or self.rng.random() < 0.7:
+                    event = self._checkin(now, paused) or self._toggle_timer(now, paused)
+                else:
+                    event = self._toggle_timer(now, paused) or self._checkin(now, paused)
             event = event or SimEvent("idle", at=now)
             self.events.append(event)
         if self._on_event is not None:
             self._on_event(event)
         return event
 
-    def _on_shift(
-        self, roles: frozenset[Role] | dict[Role, int], now: datetime
-    ) -> list[DemoWorker]:
-        return [w for w in self.team.workers if w.persona.role in roles and w.shift.is_on(now)]
+    def reply_due(self, now: datetime) -> bool:
+        """Has a pinged worker's reply come due?"""
+        with self._lock:
+            return any(due <= now for due in self._replies.values())
 
-    def _checkin(self, now: datetime) -> SimEvent | None:
-        candidates = self._on_shift(_CHECKIN_WEIGHT, now)
+    def _reply(self, now: datetime, *, due_by: datetime) -> SimEvent | None:
+        due = sorted((at, wid) for wid, at in self._replies.items() if at <= due_by)
+        if not due:
+            return None
+        worker = self.team.worker(due[0][1])
+        del self._replies[worker.id]
+        checkin = compose(worker.persona, "checkin", now, self.rng, last_month=last_month_name(now))
+        self.deliver(checkin)
+        return SimEvent("reply", worker.id, now, checkin.subject)
+
+    def _stop_paused(self, now: datetime, paused: set[str]) -> SimEvent | None:
+        """A worker paused in the dashboard stops their timer, as they were told to."""
+        for worker in self.team.workers:
+            if worker.id in paused and worker.id in self.running_ids():
+                self._stop_timer(worker, now)
+                return SimEvent("timer_stop", worker.id, now, "paused")
+        return None
+
+    def _on_shift(
+        self, roles: frozenset[Role] | dict[Role, int], now: datetime, paused: set[str]
+    ) -> list[DemoWorker]:
+        return [
+            w
+            for w in self.team.workers
+            if w.persona.role in roles and w.id not in paused and w.shift.is_on(now)
+        ]
+
+    def _checkin(self, now: datetime, paused: set[str]) -> SimEvent | None:
+        candidates = self._on_shift(_CHECKIN_WEIGHT, now, paused)
         if not candidates:
             return None
         weights = [_CHECKIN_WEIGHT[w.persona.role] for w in candidates]
@@ -126,8 +187,8 @@ class Simulator:
         emails = {e.who for e in self.entries if e.end is None}
         return {w.id for w in self.team.workers if w.persona.email in emails}
 
-    def _toggle_timer(self, now: datetime) -> SimEvent | None:
-        workers = self._on_shift(_TIMER_ROLES, now)
+    def _toggle_timer(self, now: datetime, paused: set[str]) -> SimEvent | None:
+        workers = self._on_shift(_TIMER_ROLES, now, paused)
         running = self.running_ids()
         on = [w for w in workers if w.id in running]
         off = [w for w in workers if w.id not in running]
@@ -170,6 +231,7 @@ class Simulator:
 
     def stop(self, timeout: float = 2.0) -> None:
         self._stop.set()
+        self._wake.set()
         thread, self._thread = self._thread, None
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout)
@@ -178,13 +240,26 @@ class Simulator:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _sleep(self, seconds: float) -> bool:
+        """Wait up to ``seconds``, waking early for a stop or a ping; True to stop."""
+        self._wake.wait(seconds)
+        self._wake.clear()
+        return self._stop.is_set()
+
     def _run(self) -> None:
-        delay = FIRST_DELAY
+        next_change = self.clock() + timedelta(seconds=FIRST_DELAY)
         while not self._stop.is_set():
+            with self._lock:
+                wake_at = min([next_change, *self._replies.values()])
+            delay = max(0.0, (wake_at - self.clock()).total_seconds())
             if self._wait(delay) or self._stop.is_set():
                 return
+            now = self.clock()
             try:
-                self.step()
+                if self.reply_due(now):
+                    self.step(now)
+                elif now >= next_change:
+                    self.step(now)
+                    next_change = now + timedelta(seconds=self.rng.uniform(*DELAY))
             except OSError:
                 return  # the demo folder went away (the demo is closing)
-            delay = self.rng.uniform(*DELAY)

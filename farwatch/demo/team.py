@@ -91,7 +91,7 @@ class DemoWorker:
     def running(self) -> bool:
         return any(e.end is None for e in self.entries)
 
-    def roster_row(self) -> dict[str, str]:
+    def roster_row(self, im: str = "") -> dict[str, str]:
         """The worker's roster line, keyed by the roster's column names."""
         p = self.persona
         return {
@@ -107,7 +107,7 @@ class DemoWorker:
             "hours": self.shift.hours_text,
             "days": self.shift.days_text,
             "category": p.category,
-            "im": "",
+            "im": im,
             "tracker_id": "",
         }
 

@@ -14,6 +14,7 @@ import io
 import mailbox
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -81,11 +82,16 @@ class DemoPaths:
         return self.root / "audit.jsonl"
 
 
-def write_demo(team: DemoTeam, root: Path) -> DemoPaths:
-    """Write every demo file under ``root`` (created if needed)."""
+def write_demo(
+    team: DemoTeam, root: Path, *, im_url: Callable[[str], str] | None = None
+) -> DemoPaths:
+    """Write every demo file under ``root`` (created if needed).
+
+    ``im_url(worker_id)`` fills the roster's ``im`` column (the demo inbox).
+    """
     paths = DemoPaths(root)
     root.mkdir(parents=True, exist_ok=True)
-    write_roster(team, paths.roster)
+    write_roster(team, paths.roster, im_url)
     mailroom = Mailroom(paths.maildir)
     for worker in team.workers:
         for checkin in worker.checkins:
@@ -113,12 +119,12 @@ def write_demo(team: DemoTeam, root: Path) -> DemoPaths:
     return paths
 
 
-def write_roster(team: DemoTeam, path: Path) -> None:
+def write_roster(team: DemoTeam, path: Path, im_url: Callable[[str], str] | None = None) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ROSTER_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for worker in team.workers:
-        writer.writerow(worker.roster_row())
+        writer.writerow(worker.roster_row(im_url(worker.id) if im_url else ""))
     _replace(path, buffer.getvalue())
 
 
