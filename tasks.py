@@ -87,9 +87,7 @@ def main(argv: list[str]) -> None:
             config = str(ROOT / "pyproject.toml")
             run([str(BIN / "lint-imports"), "--config", config], env=env, cwd=Path(tree))
     elif task == "bench":
-        for script in sorted((ROOT / "bench").glob("bench_*.py")):
-            print(f"\n== {script.name}", flush=True)
-            run([str(PY), str(script), *rest])
+        run([str(PY), str(ROOT / "bench" / "run_all.py"), *rest])
 
 
 if __name__ == "__main__":

@@ -71,12 +71,12 @@ def measure(workers: int = 1000, checkins: int = 100_000, runs: int = 5) -> list
     scale = f"{workers:,} workers / {checkins:,} check-ins"
     return [
         Figure(
-            f"status --json, {scale} ({size:.0f} MB cache)",
+            f"status --json, {scale}",
             fw * 1000,
             "ms",
             floor=fl * 1000,
-            floor_name="python -c + orjson read of the cache",
-            note=f"python -c pass alone: {py * 1000:.0f} ms",
+            floor_name="python -c, orjson-read the cache",
+            note=f"a {size:.0f} MB cache; python -c pass alone: {py * 1000:.0f} ms",
         )
     ]
 
