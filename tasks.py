@@ -32,7 +32,7 @@ TASKS = {
 
 def ensure_env(extras: str) -> None:
     """Create the venv and (re)install when pyproject.toml or the extras changed."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script may run on an older python3
         sys.exit(f"farwatch needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PY.exists():
         print(f"creating {VENV} ...", flush=True)
@@ -83,7 +83,8 @@ def main(argv: list[str]) -> None:
         with tempfile.TemporaryDirectory(prefix="farwatch-lint-") as tree:
             package_tree(Path(tree))
             env = {**os.environ, "MYPYPATH": tree, "PYTHONPATH": tree}
-            run([str(BIN / "mypy"), "-p", "farwatch"], env=env)
+            cache = str(Path(tree) / ".mypy_cache")
+            run([str(BIN / "mypy"), "--cache-dir", cache, "-p", "farwatch"], env=env)
             config = str(ROOT / "pyproject.toml")
             run([str(BIN / "lint-imports"), "--config", config], env=env, cwd=Path(tree))
     elif task == "bench":

@@ -37,8 +37,21 @@ class Option:
 
 
 ErrorKind = Literal[
-    "config", "dns", "refused", "timeout", "tls", "auth", "not_shared",
-    "rate_limited", "quota", "server", "protocol", "parse", "not_found", "io", "unknown",
+    "config",
+    "dns",
+    "refused",
+    "timeout",
+    "tls",
+    "auth",
+    "not_shared",
+    "rate_limited",
+    "quota",
+    "server",
+    "protocol",
+    "parse",
+    "not_found",
+    "io",
+    "unknown",
 ]
 
 
@@ -129,11 +142,13 @@ class Source(ABC):
             TimerNotRunning: when nothing is running.
         """
         raise SourceError(
-            f"{self.type_name} cannot stop timers", title="not supported", kind="config",
+            f"{self.type_name} cannot stop timers",
+            title="not supported",
+            kind="config",
             retryable=False,
         )
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Release connections; called when the poller stops."""
 
     def secret(self, option: str) -> str:
@@ -149,14 +164,18 @@ class Source(ABC):
             return _keyring_secret(self.name, option, str(ref))
         if not var:
             raise SourceError(
-                f"{self.name}: no {option} configured", title="no credentials", kind="config",
+                f"{self.name}: no {option} configured",
+                title="no credentials",
+                kind="config",
                 retryable=False,
             )
         value = os.environ.get(str(var))
         if not value:
             raise SourceError(
                 f"{self.name}: environment variable {var} (from {option}) is not set",
-                title="no credentials", kind="auth", retryable=False,
+                title="no credentials",
+                kind="auth",
+                retryable=False,
             )
         return value
 
@@ -171,12 +190,16 @@ def _keyring_secret(source: str, option: str, ref: str) -> str:
     except Exception as exc:  # no backend, locked keyring, D-Bus trouble
         raise SourceError(
             f"{source}: cannot read {ref} from the system keyring: {type(exc).__name__}",
-            title="no credentials", kind="auth", retryable=False,
+            title="no credentials",
+            kind="auth",
+            retryable=False,
         ) from exc
     if not value:
         keyref = option.removesuffix("_env") + "_keyring"
         raise SourceError(
             f"{source}: the system keyring has no secret for {ref} (from {keyref})",
-            title="no credentials", kind="auth", retryable=False,
+            title="no credentials",
+            kind="auth",
+            retryable=False,
         )
     return value

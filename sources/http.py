@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
+
 from farwatch.sources.base import SourceError
 from farwatch.sources.netopts import clean_text
 

@@ -42,7 +42,8 @@ def load_source_class(type_name: str) -> type[Source]:
     try:
         cls = ep.load()
     except Exception as exc:  # a broken plugin must not take farwatch down
-        raise ImportError(f"source plugin {type_name!r} ({ep.value}) failed to load: {exc}") from exc
+        message = f"source plugin {type_name!r} ({ep.value}) failed to load: {exc}"
+        raise ImportError(message) from exc
     if not (isinstance(cls, type) and issubclass(cls, Source)):
         raise ImportError(f"source plugin {type_name!r} ({ep.value}) is not a farwatch Source")
     return cls

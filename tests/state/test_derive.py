@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
 from farwatch.state.derive import (
     derive_statuses,

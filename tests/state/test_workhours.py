@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from farwatch.state.workhours import Schedule, ScheduleError, describe_days, parse_days
 
 HOUR = 3600.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from farwatch.state.workhours import Schedule
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from farwatch.state.workhours import Schedule
 
 ZONES = (
     "America/New_York",
