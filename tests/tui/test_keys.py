@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC
+from typing import Any, ClassVar
 
 import pytest
+from textual.screen import Screen
 from tui_fakes import FakeEngine, FakeScheduler, screen_text
 
 from farwatch.state import audit
@@ -181,19 +183,53 @@ async def test_keys_are_rebindable_by_id(tmp_path: object) -> None:
         assert app.screen.query_one(WorkerTable).sort_mode == "burn"
 
 
-async def test_ping_and_pause_open_the_action_flow_or_say_why_not(app: FarwatchApp) -> None:
-    import importlib.util
+class RecordingScreen(Screen[None]):
+    """Stands in for the actions package's screens: records how it was opened."""
 
-    has_compose = importlib.util.find_spec("farwatch.tui.screens.compose") is not None
+    opened: ClassVar[list[tuple[Any, ...]]] = []
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__()
+        RecordingScreen.opened.append(args)
+
+
+async def test_p_x_r_and_shift_p_open_the_action_screens(
+    app: FarwatchApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farwatch.tui import hooks
+
+    RecordingScreen.opened = []
+    monkeypatch.setattr(hooks, "_screen_class", lambda module, name: RecordingScreen)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("p")
-        await pilot.pause()
-        if has_compose:
-            assert type(app.screen).__name__ == "ComposeScreen"
-        else:
-            messages = [n.message for n in app._notifications]
-            assert any("Ping is not available in this build" in m for m in messages)
-            assert isinstance(app.screen, MainScreen)
+        await pilot.press("p")  # cursor on Chen, the stalest
+        engine, statuses = RecordingScreen.opened[-1]
+        assert engine is app.engine and [s.id for s in statuses] == ["chen"]
+        app.pop_screen()
+        await pilot.press("P")
+        _, statuses = RecordingScreen.opened[-1]
+        assert sorted(s.id for s in statuses) == ["ben", "chen", "eve"]  # Jon is paused
+        app.pop_screen()
+        await pilot.press("x")
+        _, status, action = RecordingScreen.opened[-1]
+        assert (status.id, action) == ("chen", "pause")
+        app.pop_screen()
+        await pilot.press("r")  # Chen is not paused: nothing opens
+        assert len(RecordingScreen.opened) == 3
+        assert any("Not paused" in n.message for n in app._notifications)
+
+
+async def test_without_the_actions_package_keys_say_so(
+    app: FarwatchApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farwatch.tui import hooks
+
+    monkeypatch.setattr(hooks, "_screen_class", lambda module, name: None)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("p", "x")
+        messages = [n.message for n in app._notifications]
+        assert any("Ping is not available in this build" in m for m in messages)
+        assert any("Pause is not available in this build" in m for m in messages)
+        assert isinstance(app.screen, MainScreen)
 
 
 async def test_command_palette_offers_per_worker_actions(app: FarwatchApp) -> None:
