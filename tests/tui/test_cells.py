@@ -1,0 +1,73 @@
+"""What a row shows, without an app: columns by width, bars, sparkline, alerts, order."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from tui_fakes import NOW, status, team
+
+from farwatch.tui.alerts import crossings
+from farwatch.tui.cells import burn_cell, humanize_age, plan_columns, sparkline, task_cell
+from farwatch.tui.ordering import ordered_keys, summary
+from farwatch.tui.palette import PLAIN
+
+
+def keys(width: int) -> list[str]:
+    return [c.key for c in plan_columns(width)[0]]
+
+
+def test_columns_drop_by_priority_as_the_terminal_narrows() -> None:
+    assert keys(120) == ["state", "name", "age", "burn", "task", "local", "category", "activity"]
+    assert keys(100) == ["state", "name", "age", "burn", "task", "local"]
+    assert keys(80) == ["state", "name", "age", "burn", "task"]
+    columns, task_width = plan_columns(80)
+    used = sum(c.width + 2 for c in columns if c.key != "task") + 2
+    assert used + task_width <= 80
+
+
+def test_burn_cell_shows_hours_percent_and_a_symbol_past_the_cap() -> None:
+    assert burn_cell(status("a", "A", used=44, cap=40), PLAIN).plain == "██████ 44/40h 110%✖"
+    assert burn_cell(status("a", "A", used=33, cap=40), PLAIN).plain == "█████░ 33/40h 82%▲"
+    assert burn_cell(status("a", "A", used=12.5, cap=None), PLAIN).plain.endswith("12.5h no cap")
+
+
+def test_sparkline_is_absolute_and_fits_its_cells() -> None:
+    line = sparkline([0.0] * 12 + [1.0] * 12, 12)
+    assert line == "▁" * 6 + "█" * 6
+    assert len(sparkline([0.5] * 24, 12)) == 12
+    assert sparkline([], 12) == ""
+
+
+def test_running_task_is_marked_and_truncated_to_the_column() -> None:
+    text = task_cell(status("a", "A", task="x" * 100, running=True), PLAIN, 20)
+    assert text.plain.startswith("▶ ") and len(text.plain) == 20 and text.plain.endswith("…")
+
+
+def test_ages_read_like_a_person_would_say_them() -> None:
+    assert humanize_age(None) == "never"
+    assert humanize_age(30) == "just now"
+    assert humanize_age(5 * 60) == "5 minutes"
+    assert humanize_age(3 * 3600) == "3 hours"
+
+
+def test_stalest_first_puts_alerts_then_warnings_then_paused_last() -> None:
+    order = ordered_keys(team(), "stale", grouped=False)
+    assert order[:3] == ["chen", "eve", "ben"] and order[-1] == "jon"
+    grouped = ordered_keys(team(), "name", grouped=True)
+    assert grouped[0] == "group:BPO" and grouped[1] == "dara"
+
+
+def test_crossings_fire_once_per_rise_and_never_for_paused_or_new_workers() -> None:
+    before = {s.id: s for s in team()}
+    after = [replace(s, checkin_level="warn") if s.id in ("kai", "jon") else s for s in team()] + [
+        status("new", "New Person", level="alert", age_hours=9)
+    ]
+    found = crossings(before, after)
+    assert [(c.worker_id, c.kind, c.level) for c in found] == [("kai", "checkin", "warn")]
+    assert crossings({s.id: s for s in after}, after) == []
+    assert "Kai Mendoza" in found[0].text
+
+
+def test_summary_leaves_out_zero_counts() -> None:
+    assert summary([status("a", "A")]) == "1 worker"
+    assert summary([status("a", "A", level="alert", age_hours=5, now=NOW)]) == "1 worker · 1 stale"
