@@ -105,6 +105,7 @@ class ImapSource(Source):
         self._local = threading.local()
         self._lock = threading.Lock()
         self._clients: list[IMAPClient] = []
+        self._owners: dict[int, threading.Thread] = {}
         self._closed = threading.Event()
         self._plain_warning = ""
         if self.tls == "none" and not is_loopback(self.host):
@@ -168,6 +169,7 @@ class ImapSource(Source):
             raise
         with self._lock:
             self._clients.append(client)
+            self._owners[id(client)] = threading.current_thread()
         return client
 
     def _client(self) -> IMAPClient:
@@ -177,6 +179,22 @@ class ImapSource(Source):
             self._local.client = client
         return client
 
+    def _adopt(self) -> bool:
+        """Take over a connection whose thread has finished; True if one was found.
+
+        The poller runs each fetch in a thread of its own, so without this every
+        poll would open a new connection and leave the last one open until the
+        server's per-user limit (dovecot: 10) refuses the login.
+        """
+        with self._lock:
+            for client in self._clients:
+                owner = self._owners.get(id(client))
+                if owner is None or not owner.is_alive():
+                    self._owners[id(client)] = threading.current_thread()
+                    self._local.client = client
+                    return True
+        return False
+
     def _drop(self) -> None:
         client: IMAPClient | None = getattr(self._local, "client", None)
         self._local.client = None
@@ -184,12 +202,14 @@ class ImapSource(Source):
             with self._lock:
                 if client in self._clients:
                     self._clients.remove(client)
+                self._owners.pop(id(client), None)
             _quietly_shutdown(client)
 
     def close(self) -> None:
         self._closed.set()
         with self._lock:
             clients, self._clients = self._clients, []
+            self._owners.clear()
         for client in clients:
             try:
                 client.logout()
@@ -275,7 +295,7 @@ class ImapSource(Source):
             result = FetchResult()
             if self._plain_warning:
                 result.warnings.append(self._plain_warning)
-            reused = getattr(self._local, "client", None) is not None
+            reused = getattr(self._local, "client", None) is not None or self._adopt()
             try:
                 self._poll(self._client(), cursor, now, result)
                 return result

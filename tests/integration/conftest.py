@@ -29,3 +29,11 @@ def pollers() -> Iterator[list[Poller]]:
         if poller.proc.poll() is None:
             os.kill(poller.pid, signal.SIGKILL)
         poller.stop()
+
+
+# The fault, hostile and secrets suites: the real IMAP server fixture (tests/servers).
+_ROOT = str(Path(__file__).resolve().parents[2])
+if _ROOT not in sys.path:
+    sys.path.insert(0, _ROOT)
+
+from tests.servers.fixtures import imap_server  # noqa: E402,F401
