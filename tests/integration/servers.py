@@ -320,18 +320,21 @@ def checkin_mail(sender: str, subject: str, message_id: str, at: datetime) -> by
     ).encode()
 
 
-def make_engine(root: Path, *sources: SourceSettings, nudge: NudgeSettings | None = None) -> Engine:
-    """An opened engine on a roster file in ``root`` plus ``sources``."""
+def make_engine(
+    root: Path,
+    *sources: SourceSettings,
+    nudge: NudgeSettings | None = None,
+    roster_file: bool = True,
+) -> Engine:
+    """An opened engine on ``sources``, after a roster file in ``root`` unless told not to."""
     roster = root / "roster.csv"
-    if not roster.exists():
+    if roster_file and not roster.exists():
         roster.write_text(ROSTER, encoding="utf-8")
+    local = (SourceSettings("sheet", "roster", 3600.0, {"path": str(roster)}),)
     settings = Settings(
         path=None,
         cache=CacheSettings(path=root / "cache.json", retention=3650 * 86400.0),
-        sources=(
-            SourceSettings("sheet", "roster", 3600.0, {"path": str(roster)}),
-            *sources,
-        ),
+        sources=(*(local if roster_file else ()), *sources),
         nudge=nudge or NudgeSettings(),
         audit_path=root / "audit.jsonl",
     )
