@@ -16,6 +16,7 @@ import fcntl
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ from pathlib import Path
 import orjson
 
 LOCK_MODE = 0o600
+RACE_WAIT = 1.0
+"""Seconds a loser waits for the winner's record (see ``_lock_or_learn_holder``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,8 @@ class WriterLock:
         self._fd: int | None = None
         self.took_over: LockHolder | None = None
         """The dead holder whose stale lock file this process took over, if any."""
+        self.seen_holder: LockHolder | None = None
+        """Who held the lock when ``acquire`` last failed."""
 
     @property
     def held(self) -> bool:
@@ -108,13 +113,13 @@ class WriterLock:
             return True
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, LOCK_MODE)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
+            locked = self._lock_or_learn_holder(fd)
         except BaseException:
             os.close(fd)
             raise
+        if not locked:
+            os.close(fd)
+            return False
         previous = _parse_holder(_read_fd(fd))
         if previous is not None and previous.pid != os.getpid():
             self.took_over = previous
@@ -133,6 +138,26 @@ class WriterLock:
         self._fd = fd
         return True
 
+    def _lock_or_learn_holder(self, fd: int) -> bool:
+        """Take the flock, or learn who has it (``seen_holder``).
+
+        A writer records itself just after locking, and a ``poll --once`` may be
+        done within milliseconds, so a process that lost the race can find no
+        record yet: it waits briefly for one, and takes the lock if it is freed
+        meanwhile, rather than naming "another process".
+        """
+        deadline = time.monotonic() + RACE_WAIT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                pass
+            self.seen_holder = _parse_holder(_read_fd(fd))
+            if self.seen_holder is not None or time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
+
     def holder(self) -> LockHolder | None:
         """Who the lock file says holds the lock (None if unrecorded or unreadable)."""
         try:
@@ -143,11 +168,12 @@ class WriterLock:
 
     def describe_holder(self) -> str:
         """Plain words about the current holder, for the read-only notice."""
-        holder = self.holder()
+        recorded = self.holder()
+        holder = recorded or self.seen_holder  # a one-shot holder may have finished since
         if holder is None:
             return "another farwatch process"
         text = holder.describe()
-        if holder.alive() is False:
+        if recorded is not None and holder.alive() is False:
             text += " (that process has exited, but a process it started still holds the lock)"
         return text
 
