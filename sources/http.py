@@ -193,6 +193,7 @@ class ApiClient:
         self.source = source
         self.requests = 0
         self._classify = classify
+        self._secrets = _credentials(headers, auth)
         self._client = httpx.Client(
             headers=dict(headers or {}),
             auth=auth,
@@ -228,6 +229,7 @@ class ApiClient:
         err = (self._classify(response) if self._classify else None) or error_from_response(
             self.source, response
         )
+        err = self._scrub(err)
         log.info(
             "%s: %s %s -> %s (%s)",
             self.source,
@@ -255,6 +257,30 @@ class ApiClient:
 
     def close(self) -> None:
         self._client.close()
+
+    def _scrub(self, err: SourceError) -> SourceError:
+        """Hide our own credentials in an error (some APIs echo a bad key back)."""
+        for secret in self._secrets:
+            err.message = err.message.replace(secret, "***")
+            err.title = err.title.replace(secret, "***")
+        err.args = (err.message,)
+        return err
+
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-api-key", "x-auth-token", "api-key"})
+
+
+def _credentials(
+    headers: Mapping[str, str] | None, auth: httpx.Auth | tuple[str, str] | None
+) -> list[str]:
+    """The secret values this client sends, longest first (for scrubbing)."""
+    found: set[str] = set()
+    for key, value in (headers or {}).items():
+        if key.lower() in _CREDENTIAL_HEADERS:
+            found |= {value, value.split(" ", 1)[-1]}  # and the token of "Bearer <token>"
+    if isinstance(auth, tuple):
+        found |= {part for part in auth if part != "api_token"}
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
 
 def expect(kind: type | tuple[type, ...], value: Any, source: str, what: str) -> Any:

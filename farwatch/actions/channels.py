@@ -22,6 +22,8 @@ import logging
 import os
 import re
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -180,6 +182,39 @@ def _reason(result: object, fallback: str) -> str:
     return "; ".join(lines) or fallback
 
 
+class _ScrubSecrets(logging.Filter):
+    """Hide secrets in log records written while sending (apprise and urllib3 log a
+    URL's token path at DEBUG)."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = scrub_error(message, self.secrets) if self.secrets else message
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_SENDING_LOGGERS = ("apprise", "urllib3.connectionpool")
+"""Loggers that write a URL's path (where IM tokens live) while a message is sent."""
+
+
+@contextmanager
+def _scrubbed_logs(secrets: list[str]) -> Iterator[None]:
+    scrubber = _ScrubSecrets(secrets)
+    loggers = [logging.getLogger(name) for name in _SENDING_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(scrubber)
+    try:
+        yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(scrubber)
+
+
 def send(channel: Channel, subject: str, body: str, nudge: NudgeSettings) -> ChannelResult:
     """Send on one channel; never raises, the result says what happened."""
     start = time.monotonic()
@@ -188,17 +223,18 @@ def send(channel: Channel, subject: str, body: str, nudge: NudgeSettings) -> Cha
     secrets: list[str] = []
     try:
         url, secrets = _secret_url(channel, nudge)
-        asset = apprise.AppriseAsset(storage_mode="memory")
-        sender = apprise.Apprise(asset=asset)
-        if not sender.add(url):
-            raise ChannelError(f"apprise does not understand the {channel.kind} URL")
-        result = sender.notify(
-            body=body,
-            title=subject,
-            body_format=apprise.NotifyFormat.TEXT,
-            timeout=CALL_TIMEOUT,
-            log_level=logging.WARNING,
-        )
+        with _scrubbed_logs(secrets):
+            asset = apprise.AppriseAsset(storage_mode="memory")
+            sender = apprise.Apprise(asset=asset)
+            if not sender.add(url):
+                raise ChannelError(f"apprise does not understand the {channel.kind} URL")
+            result = sender.notify(
+                body=body,
+                title=subject,
+                body_format=apprise.NotifyFormat.TEXT,
+                timeout=CALL_TIMEOUT,
+                log_level=logging.WARNING,
+            )
         ok = bool(result)
         error = "" if ok else _reason(result, f"the {channel.kind} server refused the message")
     except ChannelError as exc:
