@@ -33,6 +33,12 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
+def _interval(row: dict[str, Any]) -> dict[str, Any]:
+    """The row's ``timeInterval``, or {} when the API sent something else."""
+    interval = row.get("timeInterval")
+    return interval if isinstance(interval, dict) else {}
+
+
 class ClockifySource(TrackerSource):
     """Clockify workspace: every running timer in one call, hours from a report."""
 
@@ -80,7 +86,7 @@ class ClockifySource(TrackerSource):
         url = f"{self.base_url}/workspaces/{self.workspace}/time-entries/status/in-progress"
         entries = []
         for row in self._paged(url, {}, "running time entries"):
-            interval = row.get("timeInterval") or {}
+            interval = _interval(row)
             start = parse_time(interval.get("start"))
             if start is None or not row.get("id"):
                 continue
@@ -122,7 +128,7 @@ class ClockifySource(TrackerSource):
             page += 1
 
     def _report_entry(self, row: dict[str, Any]) -> TimeEntry | None:
-        interval = row.get("timeInterval") or {}
+        interval = _interval(row)
         start, stop = parse_time(interval.get("start")), parse_time(interval.get("end"))
         ident = row.get("_id") or row.get("id")
         if start is None or stop is None or not ident:
