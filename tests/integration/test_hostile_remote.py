@@ -26,6 +26,7 @@ from tests.servers.imap import PASSWORD, ImapServer
 WID = "64a687e29ae1f428e7ebe303"
 API = f"https://api.clockify.me/api/v1/workspaces/{WID}"
 REPORT = f"https://reports.api.clockify.me/v1/workspaces/{WID}/reports/detailed"
+ANA = "ana@example.com"
 FORBIDDEN = ("\x1b", "\x07", "\u202e", "\u200b", "\x00")
 
 
@@ -99,7 +100,7 @@ def test_tracker_rows_with_wrong_types_are_skipped_and_the_rest_is_literal(
             "timeInterval": {"start": start, "end": None},
         },
     ]
-    users: list[Any] = [None, {"id": 5, "email": ["x"]}, {"id": "u-ana", "email": "ana@example.com"}]
+    users: list[Any] = [None, {"id": 5, "email": ["x"]}, {"id": "u-ana", "email": ANA}]
     report_rows: list[Any] = [
         {"_id": "r1", "userEmail": 42, "timeInterval": {"start": True, "end": None}},
         {"_id": "r2", "timeInterval": None},
@@ -136,16 +137,16 @@ def test_hostile_mail_over_imap_is_stored_literally_and_broken_mime_never_stops_
     imap_server.create_folder(folder)
     at = datetime.now(UTC) - timedelta(hours=1)
     imap_server.deliver(
-        checkin_mail("ana@example.com", "\x1b[2J[@click=app.quit]Hi[/] \u202eevil\u200b", "h1@x", at),
+        checkin_mail(ANA, "\x1b[2J[@click=app.quit]Hi[/] \u202eevil\u200b", "h1@x", at),
         (
             "From: ben@example.com\r\nSubject: =?x-klingon?q?Qapla=FF?= report\r\n"
             "Message-ID: <h2@x>\r\nContent-Type: text/plain; charset=x-klingon\r\n\r\n\xff\xfe\r\n"
         ).encode("latin-1"),
         (
-            "From: ben@example.com\r\nSubject: Broken MIME\r\nMessage-ID: <h3@x>\r\n"
-            "MIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\n"
-            "--nowhere\r\nContent-Type: text/plain\r\n\r\nstill here\r\n"
-        ).encode(),
+            b"From: ben@example.com\r\nSubject: Broken MIME\r\nMessage-ID: <h3@x>\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: multipart/mixed\r\n\r\n"
+            b"--nowhere\r\nContent-Type: text/plain\r\n\r\nstill here\r\n"
+        ),
         ("From: ben@example.com\r\nSubject: " + "S" * (1024 * 1024) + "\r\n\r\nhi\r\n").encode(),
         folder=folder,
     )
