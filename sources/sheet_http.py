@@ -42,8 +42,11 @@ def to_csv_url(url: str) -> str:
     left as they are: they already answer with CSV (or must be pasted as-is).
     """
     url = url.strip()
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. a broken IPv6 literal: download() says it is not a usable URL
+        return url
     if host != "docs.google.com" or "/spreadsheets/d/" not in parts.path:
         return url
     if "/spreadsheets/d/e/" in parts.path:
