@@ -40,8 +40,11 @@ def sort_key(status: WorkerStatus, mode: SortMode) -> tuple[object, ...]:
     if mode == "name":
         return (name, status.id)
     rank = 5 if status.paused else _LEVEL_RANK.get(status.checkin_level, 3)
-    work_age = status.checkin_work_age if status.checkin_work_age is not None else float("inf")
-    return (rank, -work_age, name, status.id)
+    # Whole minutes: equal ages tie on the name instead of flipping on float noise,
+    # which would re-sort (and repaint) the table on every re-derive.
+    age = status.checkin_work_age
+    minutes = float("inf") if age is None else float(int(age // 60))
+    return (rank, -minutes, name, status.id)
 
 
 def category_of(status: WorkerStatus) -> str:

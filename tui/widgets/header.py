@@ -29,6 +29,7 @@ class FarwatchHeader(Horizontal):
         self._failing: list[str] = []
         self._read_only: str | None = None
         self._clock = ""
+        self._status_width = -1
 
     def compose(self) -> ComposeResult:
         yield Static(id="header-summary", markup=False)
@@ -40,7 +41,8 @@ class FarwatchHeader(Horizontal):
             left = Text.assemble(("farwatch", "bold"), "  ", summary, end="")
             if view:
                 left.append(f"  ({view})", style="dim")
-            self.query_one("#header-summary", Static).update(left)
+            # 1fr wide and one line high: new words never change the layout.
+            self.query_one("#header-summary", Static).update(left, layout=False)
 
     def set_status(
         self,
@@ -65,4 +67,7 @@ class FarwatchHeader(Horizontal):
             right.append_text(safe_text(f"read-only: {read_only}", "bold", limit=60))
             right.append("  ")
         right.append(clock, style="bold")
-        self.query_one("#header-status", Static).update(right)
+        # Auto width: lay out again only when the width changed (not each minute).
+        same_width = right.cell_len == self._status_width
+        self._status_width = right.cell_len
+        self.query_one("#header-status", Static).update(right, layout=not same_width)

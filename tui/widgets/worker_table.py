@@ -25,6 +25,8 @@ from farwatch.tui.palette import PLAIN, Palette
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import safe_text
 
+SPARK_EVERY = 300.0
+"""Seconds a row's sparkline may lag before it is redrawn on a refresh."""
 FIRST_FILL = 30
 """Rows added before the first frame (at least a terminal's height)."""
 
@@ -46,6 +48,7 @@ class WorkerTable(DataTable[Text]):
         self._now: datetime | None = None
         self._ticked_minute: datetime | None = None
         self._age_labels: dict[str, str] = {}
+        self._spark_at: dict[str, datetime] = {}
         self.updates = 0
         """Cells updated in place since mount (for tests and benchmarks)."""
 
@@ -195,6 +198,10 @@ class WorkerTable(DataTable[Text]):
                     continue  # unchanged: its ages move on the next tick
                 fresh = build_cells(status, now, self.palette, column_keys, self._task_width)
                 self._age_labels[key] = cells.age_label(status, now)
+                if previous is not None and not repaint_all:
+                    self._hold_sparkline(key, fresh, now)
+                else:
+                    self._spark_at[key] = now
                 self._put_row(key, fresh)
                 self._shown[key] = status
             current = [row.key.value for row in self.ordered_rows]
@@ -205,6 +212,22 @@ class WorkerTable(DataTable[Text]):
                 index = self.get_row_index(selected)
                 if index != self.cursor_row:
                     self.move_cursor(row=index, animate=False)
+
+    def _hold_sparkline(self, key: str, fresh: dict[str, Text], now: datetime) -> None:
+        """Let a sliding 24-hour sparkline redraw at most every few minutes.
+
+        Its buckets move with the clock, so every re-derive nudges some of
+        them; repainting a row for that alone would cost the terminal a row
+        of output per worker on screen every half minute.
+        """
+        spark = fresh.get("activity")
+        if spark is None:
+            return
+        last = self._spark_at.get(key)
+        if last is not None and (now - last).total_seconds() < SPARK_EVERY:
+            del fresh["activity"]
+        else:
+            self._spark_at[key] = now
 
     def _group_sizes(self, statuses: Iterable[WorkerStatus]) -> dict[str, int]:
         sizes: dict[str, int] = {}
@@ -230,7 +253,7 @@ class WorkerTable(DataTable[Text]):
         self._signatures[key] = {c: cell_signature(t) for c, t in fresh.items()}
 
     def _set_cell(self, key: str, column: str, text: Text) -> None:
-        """``update_cell``, with the repaint narrowed to the row, if it is on screen.
+        """``update_cell``, with the repaint narrowed to the cell, if it is on screen.
 
         ``DataTable.update_cell`` repaints the whole table; a poll or a clock
         tick changes a cell here and there, and over SSH each full repaint is
@@ -243,7 +266,8 @@ class WorkerTable(DataTable[Text]):
         row_key = RowKey(key)
         self._data[row_key][ColumnKey(column)] = text
         self._update_count += 1  # invalidates DataTable's render caches
-        self.refresh_row(self.get_row_index(row_key))
+        coordinate = Coordinate(self.get_row_index(row_key), self.get_column_index(column))
+        self.refresh_coordinate(coordinate)
         signatures[column] = signature
         self.updates += 1
 
