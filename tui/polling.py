@@ -122,7 +122,38 @@ class PollLoop:
         except Exception as exc:  # the engine refused (read-only, unknown source)
             error = str(exc) or type(exc).__name__
         self.polls += 1
+        if outcome is not None and getattr(outcome, "ok", False):
+            self._act_on_caps()
         self._post(source=name, outcome=outcome, error=error)
+
+    def _act_on_caps(self) -> None:
+        """Auto-pause at the cap (when the policy says so) and tell the owner."""
+        try:
+            from farwatch.actions.autopause import check_auto_pause
+
+            events = check_auto_pause(self.engine)  # type: ignore[arg-type]
+        except Exception as exc:  # acting on caps must never stop polling
+            self.app.call_from_thread(
+                self.app.notify, f"auto-pause check failed: {exc}", severity="error", markup=False
+            )
+            return
+        for event in events:
+            if event.action == "auto_pause":
+                name = self._name_of(event.worker)
+                self.app.call_from_thread(
+                    self.app.notify,
+                    f"Auto-paused {name}: reached the cap",
+                    title="auto-pause",
+                    severity="warning",
+                    markup=False,
+                )
+
+    def _name_of(self, worker_id: str) -> str:
+        from farwatch.state.text import strip_control
+
+        by_id = getattr(self.app, "by_id", {}) or {}
+        status = by_id.get(worker_id)
+        return strip_control(status.name if status is not None else worker_id)
 
     def _reload_in_thread(self) -> None:
         try:

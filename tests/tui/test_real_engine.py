@@ -82,3 +82,59 @@ async def test_first_poll_fills_the_table_and_poll_now_picks_up_roster_changes(
             assert sources.get_cell("roster", "failures").plain == "0"
     finally:
         engine.close()
+
+
+async def test_a_worker_reaching_the_cap_is_auto_paused_once_and_the_owner_told(
+    tmp_path: Path,
+) -> None:
+    from datetime import datetime, timedelta
+
+    from farwatch.state import audit
+    from farwatch.state.settings import Policy
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "name,email,task,cap_hours,cap_period,timezone,hours,days\n"
+        "Ana Reyes,ana@example.com,Invoices,2,task,UTC,00:00-24:00,daily\n"
+    )
+    start = datetime.now(UTC) - timedelta(hours=3)
+    timesheet = tmp_path / "time.csv"
+    timesheet.write_text(f"worker,start,end,task\nana@example.com,{start.isoformat()},,Invoices\n")
+    settings = Settings(
+        path=None,
+        cache=CacheSettings(path=tmp_path / "cache" / "farwatch.db"),
+        sources=(
+            SourceSettings(
+                type="sheet", name="roster", interval=3600.0, options={"path": str(roster)}
+            ),
+            SourceSettings(
+                type="timesheet", name="hours", interval=3600.0, options={"path": str(timesheet)}
+            ),
+        ),
+        policy=Policy(auto_pause_at_cap=True),
+        ui=UiSettings(bell=False),
+        audit_path=tmp_path / "audit.jsonl",
+    )
+    engine = Engine(settings)
+    engine.open()
+    try:
+        app = build_app(engine, display_zone=UTC)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_rows(app, 1)
+            for _ in range(100):
+                await app.workers.wait_for_complete()
+                await asyncio.sleep(0.02)
+                if audit.paused_workers(settings.audit_file):
+                    break
+            await pilot.press("u")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            paused = [
+                e for e in audit.read_entries(settings.audit_file) if e.action == "auto_pause"
+            ]
+            assert [e.worker for e in paused] == ["ana-reyes"]
+            assert "ana-reyes" in audit.paused_workers(settings.audit_file)
+            toasts = [n.message for n in app._notifications]
+            assert "Auto-paused Ana Reyes: reached the cap" in toasts
+    finally:
+        engine.close()
