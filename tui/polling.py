@@ -131,7 +131,7 @@ class PollLoop:
         try:
             from farwatch.actions.autopause import check_auto_pause
 
-            events = check_auto_pause(self.engine)  # type: ignore[arg-type]
+            events = check_auto_pause(self.engine)
         except Exception as exc:  # acting on caps must never stop polling
             self.app.call_from_thread(
                 self.app.notify, f"auto-pause check failed: {exc}", severity="error", markup=False
