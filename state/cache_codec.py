@@ -20,7 +20,8 @@ Doc = dict[str, Any]
 _ROSTER_FIELDS = tuple(f.name for f in fields(RosterRow))
 _CHECKIN_FIELDS = tuple(f.name for f in fields(CheckIn))
 _ENTRY_FIELDS = tuple(f.name for f in fields(TimeEntry))
-_HEALTH_FIELDS = tuple(f.name for f in fields(SourceHealth))
+_HEALTH_FIELDS = tuple(f.name for f in fields(SourceHealth) if f.name not in {"unmatched"})
+"""Persisted health fields; ``unmatched`` is derived from the records on read."""
 _HEALTH_TIMES = frozenset({"last_success", "last_attempt", "last_error_at", "next_poll"})
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from dataclasses import replace
 from datetime import datetime
 
 from farwatch.sources.base import Source, SourceError
@@ -17,7 +18,7 @@ from farwatch.sources.registry import load_source_class
 from farwatch.state import audit
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
-from farwatch.state.derive import derive_statuses
+from farwatch.state.derive import derive_statuses, unmatched_counts
 from farwatch.state.poller import PollOutcome, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -186,9 +187,13 @@ class Engine:
         return derive_statuses(self.snapshot(), self.settings, now or self.clock())
 
     def health(self) -> list[SourceHealth]:
+        """Each configured source's health, with its count of unmatched records."""
         with self._lock:
             known = self.cache.health()
+            snapshot = self.cache.snapshot()
+        unmatched = unmatched_counts(snapshot)
         rows = []
         for name, source in self.sources.items():
-            rows.append(known.get(name) or SourceHealth(name=name, type=source.type_name))
+            row = known.get(name) or SourceHealth(name=name, type=source.type_name)
+            rows.append(replace(row, unmatched=unmatched.get(name, 0)))
         return rows

@@ -32,6 +32,8 @@ class SourceHealth:
     """Records this source has in the cache now."""
     last_records: int = 0
     """Records the last successful fetch returned."""
+    unmatched: int = 0
+    """Records of this source that match no roster worker (derived, not stored)."""
 
     @property
     def ok(self) -> bool:

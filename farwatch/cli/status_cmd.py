@@ -12,7 +12,6 @@ from farwatch.cli.common import config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_table import render
 from farwatch.state.clock import frozen_clock, system_clock
-from farwatch.state.derive import unmatched_counts
 from farwatch.state.report import status_report
 
 
@@ -42,7 +41,7 @@ def status(as_json: bool, now_text: str | None) -> None:
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:
         statuses = engine.statuses(now)
         health = engine.health()
-        unmatched = unmatched_counts(engine.snapshot())
+        unmatched = {h.name: h.unmatched for h in health}
     if as_json:
         document = status_report(statuses, health, unmatched, now)
         click.echo(json.dumps(document, ensure_ascii=False, indent=2))

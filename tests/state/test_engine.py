@@ -129,3 +129,17 @@ def test_second_engine_reads_while_the_first_writes(tmp_path: Path) -> None:
     assert ana.last_checkin == START + timedelta(minutes=3)
     reader.close()
     writer.close()
+
+
+def test_health_counts_records_that_match_no_worker(tmp_path: Path) -> None:
+    source = ScriptedSource("team")
+    engine = make_engine(tmp_path, source, [START])
+    result = roster_result(START)
+    result.checkins.append(
+        CheckIn(key="<stray@x>", who="stranger@elsewhere.example", at=START, subject="hello?")
+    )
+    source.script = [result]
+    engine.poll_all()
+    [health] = engine.health()
+    assert health.unmatched == 1
+    engine.close()

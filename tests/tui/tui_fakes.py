@@ -233,6 +233,7 @@ def health(now: datetime = NOW) -> list[SourceHealth]:
             last_success=now - timedelta(minutes=1),
             requests=230,
             records=180,
+            unmatched=2,
             next_poll=now + timedelta(seconds=40),
         ),
         SourceHealth(

@@ -25,6 +25,7 @@ COLUMNS = (
     ("failures", "Fails"),
     ("next", "Next poll"),
     ("requests", "Requests"),
+    ("unmatched", "Unmatched"),
     ("error", "Last error"),
 )
 
@@ -62,6 +63,7 @@ def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[
         Text(str(health.consecutive_failures)),
         Text(_when(health.next_poll, now, future=True)),
         Text(str(health.requests)),
+        Text(str(health.unmatched), style=palette.get("state-warn") if health.unmatched else ""),
         error,
     ]
 
