@@ -8,7 +8,10 @@ actions open the screens the actions package provides (``farwatch.tui.hooks``).
 
 from __future__ import annotations
 
+import signal
+import threading
 from datetime import datetime, tzinfo
+from types import FrameType
 from typing import ClassVar
 
 from textual.app import App
@@ -227,5 +230,24 @@ def build_app(
 
 
 def run_dashboard(engine: EngineLike) -> None:
-    """Run the dashboard in this terminal until the owner quits (the CLI's entry)."""
-    build_app(engine).run()
+    """Run the dashboard in this terminal until the owner quits (the CLI's entry).
+
+    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, so the
+    caller's clean-up runs: the cache lock is released, the demo folder removed.
+    """
+    app = build_app(engine)
+    hangups = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
+    previous = {sig: signal.getsignal(sig) for sig in hangups}
+
+    def quit_app(_signum: int, _frame: FrameType | None) -> None:
+        app.exit()
+
+    if threading.current_thread() is threading.main_thread():
+        for sig in hangups:
+            signal.signal(sig, quit_app)
+    try:
+        app.run()
+    finally:
+        if threading.current_thread() is threading.main_thread():
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
