@@ -22,13 +22,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
 from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow
+from farwatch.sources.text import strip_control
 
 MAX_CELL = 2000
 """Characters kept per cell; a pasted novel in a cell is cut, not refused."""
 MAX_QUOTE_RETRIES = 50
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"\s+")
 
 COLUMNS = (
@@ -244,8 +244,8 @@ def _header(cell: str) -> str:
 
 
 def _clean(value: str, *, limit: int = MAX_CELL) -> str:
-    """One-line text: control characters dropped, whitespace runs collapsed."""
-    value = _CONTROL.sub(" ", value.replace("\x00", ""))
+    """One-line text: escape sequences and control characters dropped, spaces collapsed."""
+    value = strip_control(value)
     return _SPACES.sub(" ", value).strip()[:limit]
 
 

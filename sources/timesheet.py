@@ -24,6 +24,7 @@ from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.csvroster import sniff_delimiter
 from farwatch.sources.filestamp import decode_text, read_if_changed
 from farwatch.sources.model import Cursor, FetchResult, TimeEntry
+from farwatch.sources.text import strip_control
 
 ALL_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
 """The window the file is complete over: it is the whole log."""
@@ -249,4 +250,5 @@ def _time(
 
 
 def _clean(text: str) -> str:
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())[:MAX_TEXT]
+    """One line: whole escape sequences and control characters go, spaces collapse."""
+    return " ".join(strip_control(text).split())[:MAX_TEXT]

@@ -1,66 +1,11 @@
-"""Make untrusted text safe to print to a terminal.
+"""Make untrusted text safe to print to a terminal (see ``farwatch.sources.text``).
 
-Names, subjects, task names and API strings come from workers' mail and from
-third-party services. An ESC byte passes straight through print(), Rich and
-Textual and can retitle the terminal, move the cursor or hide text; bidi
-overrides and zero-width characters make a name read differently from what it
-is. ``strip_control`` removes all of them, so plain output (the CLI's tables,
-log lines) shows exactly the visible characters and nothing else.
+The implementation lives with the sources, which clean what they parse with
+it too; this name stays for everything downstream of the cache.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from farwatch.sources.text import strip_control
 
-# Whole escape sequences first, so "\x1b[31mred" becomes "red", not "[31mred".
-_ANSI = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]              # CSI: colours, cursor moves
-  | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC: window title, hyperlinks
-  | \x1b[PX^_][^\x1b]*(?:\x1b\\)?        # DCS, SOS, PM, APC strings
-  | \x1b[@-Z\\-_]                        # other two-byte escapes
-  | \x9b[0-?]*[ -/]*[@-~]                # 8-bit CSI
-    """,
-    re.VERBOSE,
-)
-
-# Format characters that are not in category Cf on every Python version, or
-# that matter enough to name explicitly (bidi overrides and isolates, marks).
-_INVISIBLE = frozenset(
-    "\u200b\u200c\u200d\u200e\u200f"  # zero-width space/joiners, LRM, RLM
-    "\u202a\u202b\u202c\u202d\u202e"  # bidi embeddings and overrides
-    "\u2066\u2067\u2068\u2069"  # bidi isolates
-    "\u2060\u2061\u2062\u2063\u2064"  # word joiner, invisible operators
-    "\u061c\ufeff\u180e\u00ad"  # Arabic letter mark, BOM, Mongolian vowel separator, soft hyphen
-)
-
-
-def strip_control(text: str, *, keep_newlines: bool = False) -> str:
-    """Return ``text`` with every control, format and escape character removed.
-
-    Tabs become a space. Line breaks (``\\n``, ``\\r\\n``, ``\\r``, U+2028,
-    U+2029) become ``\\n`` when ``keep_newlines`` is true and a space
-    otherwise, so a one-line field can never spill onto the next row.
-    Everything else in Unicode categories Cc (C0, DEL, C1) and Cf (bidi
-    controls, zero-width characters) is dropped.
-    """
-    if text.isprintable():  # the common case: nothing to do
-        return text
-    text = _ANSI.sub("", text)
-    text = text.replace("\r\n", "\n")
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\r\u2028\u2029\x85":
-            out.append("\n" if keep_newlines else " ")
-        elif ch in "\t\x0b\x0c":
-            out.append(" ")
-        elif ch in _INVISIBLE:
-            continue
-        elif ch.isprintable() or ch == " ":
-            out.append(ch)
-        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn"):
-            continue
-        else:  # other non-printable but visible-as-space characters (Zs, e.g. NBSP)
-            out.append(" ")
-    return "".join(out)
+__all__ = ["strip_control"]

@@ -144,7 +144,7 @@ def test_hostile_text_is_kept_as_text_without_control_characters() -> None:
     parsed = parse_roster('name,task\n"[@click=app.quit]","\x1b]0;pwned\x07[/]"\n')
     row = parsed.rows[0]
     assert row.name == "[@click=app.quit]"
-    assert row.task == "]0;pwned [/]"
+    assert row.task == "[/]"  # the whole OSC sequence is gone
 
 
 def test_semicolon_csv_from_european_excel() -> None:
@@ -233,3 +233,10 @@ def test_csv_shaped_garbage_never_crashes(rows: list[list[str]]) -> None:
     text = "name,email,cap_hours\n" + "".join("".join(r) + "\n" for r in rows)
     parsed = parse_roster(text)
     assert all(w.startswith("line ") for w in parsed.warnings)
+
+
+def test_a_whole_osc_sequence_in_a_cell_leaves_no_visible_leftovers() -> None:
+    parsed = parse_roster("name,task\nAna \x1b]0;pwned\x07Reyes,Inbox \x1b[31mtriage\x1b[0m\n")
+    [row] = parsed.rows
+    assert row.name == "Ana Reyes"
+    assert row.task == "Inbox triage"

@@ -125,7 +125,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 def test_hostile_text_and_nuls() -> None:
     entries, _ = parse_timesheet("worker,start,task\na\x00b,2025-03-03T08:00Z,[/]\x1b[2J\n")
-    assert entries[0].who == "ab" and entries[0].task == "[/] [2J"
+    assert entries[0].who == "ab" and entries[0].task == "[/]"
 
 
 @pytest.mark.parametrize(
@@ -143,3 +143,10 @@ def test_parse_time(text: str, expected: datetime) -> None:
 
 def test_registered_as_the_timesheet_entry_point() -> None:
     assert load_source_class("timesheet") is TimesheetSource
+
+
+def test_a_whole_osc_sequence_in_a_task_leaves_no_visible_leftovers() -> None:
+    text = "worker,start,end,task\nana@x.co,2026-03-02T09:00:00Z,,Invoices\x1b]0;pwned\x07 batch\n"
+    entries, warnings = parse_timesheet(text)
+    assert warnings == []
+    assert [e.task for e in entries] == ["Invoices batch"]
