@@ -124,9 +124,11 @@ def synthetic_message(headers: bytes, part: TextPart | None, body: bytes) -> byt
     if encoding == "base64":
         body = _trim_base64(body)
     charset = re.sub(r"[^A-Za-z0-9_.:-]", "", part.charset) or "us-ascii"
+    # Only html needs its tags stripped; any other text/* subtype reads as plain.
+    subtype = "html" if part.subtype.strip().lower() == "html" else "plain"
     kept += [
         b"MIME-Version: 1.0",
-        f'Content-Type: text/{part.subtype}; charset="{charset}"'.encode("ascii"),
+        f'Content-Type: text/{subtype}; charset="{charset}"'.encode("ascii"),
         f"Content-Transfer-Encoding: {encoding}".encode("ascii"),
     ]
     return b"\r\n".join(kept) + b"\r\n\r\n" + body
