@@ -123,6 +123,9 @@ class FarwatchApp(ActionHooks, App[None]):
             self.set_interval(max(0.2, self.engine.settings.ui.tick), self.tick)
             self.set_interval(REDERIVE_EVERY, self.poller.rederive)
 
+    def on_unmount(self) -> None:
+        self.poller.stop()
+
     def tick(self) -> None:
         """Move the displayed time on; ages and local times re-render, nothing is re-read."""
         self.now = self.clock()

@@ -53,6 +53,7 @@ class PollLoop:
         self.scheduler = scheduler
         self.running: set[str] = set()
         self.polls = 0
+        self.watcher: Any = None
 
     def start(self) -> None:
         if self.engine.read_only:
@@ -60,6 +61,24 @@ class PollLoop:
         elif self.scheduler is not None:
             self.app.set_interval(CHECK_EVERY, self.kick, name="poll-check")
             self.kick()
+            self._watch()
+
+    def _watch(self) -> None:
+        """Poll a source as soon as it reports news (IMAP IDLE), not at its interval."""
+        try:
+            from farwatch.state.watch import ChangeWatcher
+        except ImportError:
+            return
+
+        def changed(name: str) -> None:
+            self.app.call_from_thread(self.poll_now, [name])
+
+        self.watcher = ChangeWatcher(self.engine.sources, changed)
+        self.watcher.start()
+
+    def stop(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
 
     def kick(self) -> None:
         """Start a worker for every due source that is not already polling."""

@@ -9,8 +9,10 @@ Only one process may write the cache: a second poller is told who holds it.
 
 from __future__ import annotations
 
+import queue
 import signal
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ from farwatch.state.engine import Engine, EngineError
 from farwatch.state.poller import PollOutcome, Scheduler
 from farwatch.state.storage import CacheError
 from farwatch.state.text import strip_control
+from farwatch.state.watch import ChangeWatcher
 
 MAX_SLEEP = 30.0
 
@@ -112,18 +115,45 @@ def run_forever(engine: Engine, width: int, *, stop: threading.Event | None = No
     scheduler = Scheduler(engine.intervals, health=health)
     names = ", ".join(engine.sources)
     click.echo(f"polling {names} into {display_path(engine.settings.cache.path)}; Ctrl-C stops")
+    changed: queue.SimpleQueue[str] = queue.SimpleQueue()
+    watcher = ChangeWatcher(engine.sources, changed.put)
+    watched = watcher.start()
+    if watched:
+        click.echo(f"watching {', '.join(watched)} for new mail (IMAP IDLE)")
     try:
         with _sigterm_stops():
             while not stop.is_set():
+                _drain(changed, scheduler)
                 now = engine.clock()
                 due = scheduler.due(now)
                 for name in due:
                     _poll_one(engine, scheduler, name, width)
                 if not due:
-                    stop.wait(_sleep_for(scheduler, now))
+                    _sleep(stop, changed, _sleep_for(scheduler, now))
     except (KeyboardInterrupt, _Stop):
         pass
+    finally:
+        watcher.stop()
     click.echo("stopped")
+
+
+def _drain(changed: queue.SimpleQueue[str], scheduler: Scheduler) -> None:
+    """Sources that reported news since the last look are due now."""
+    while True:
+        try:
+            scheduler.poll_now(changed.get_nowait())
+        except queue.Empty:
+            return
+
+
+def _sleep(stop: threading.Event, changed: queue.SimpleQueue[str], seconds: float) -> None:
+    """Wait until the next poll is due, a source reports news, or we are stopped."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and changed.empty():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        stop.wait(min(left, 0.25))
 
 
 def _poll_one(engine: Engine, scheduler: Scheduler, name: str, width: int) -> None:
