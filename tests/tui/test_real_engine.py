@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC
 from pathlib import Path
 
@@ -121,12 +122,14 @@ async def test_a_worker_reaching_the_cap_is_auto_paused_once_and_the_owner_told(
         app = build_app(engine, display_zone=UTC)
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for_rows(app, 1)
-            for _ in range(100):
+            deadline = time.monotonic() + 20
+            toast = "Auto-paused Ana Reyes: reached the cap"
+            while time.monotonic() < deadline:
                 await app.workers.wait_for_complete()
-                await asyncio.sleep(0.02)
-                if audit.paused_workers(settings.audit_file):
+                await pilot.pause(0.05)
+                if toast in [n.message for n in app._notifications]:
                     break
-            await pilot.press("u")
+            await pilot.press("u")  # a second poll must not pause again
             await app.workers.wait_for_complete()
             await pilot.pause()
             paused = [
