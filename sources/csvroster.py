@@ -211,7 +211,6 @@ def _records(
         last = pending[-1] if pending else None
         if (
             last is not None
-            and last[1] > 1
             and retries < MAX_QUOTE_RETRIES
             and _unterminated(lines[last[0] - 1 :], delimiter)
         ):

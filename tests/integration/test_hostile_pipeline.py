@@ -165,7 +165,7 @@ def test_hostile_files_are_polled_stored_and_reported_literally(team: Path) -> N
     assert_clean(out)
     assert "roster  ok" in out and "mail    ok" in out and "hours   ok" in out
     # every rejection says why
-    assert "warning: line 5: no name; row skipped" in out  # the roster's unclosed quote
+    assert "warning: line 5: a quote is never closed; row skipped" in out
     assert "warning: line 4: start 'not-a-time' is not an ISO 8601 date-time; row skipped" in out
     assert "line 5: start '2025-01-01T09:00:00Z,,mismatched quote' is not an ISO 8601" in out
     assert "1 message in" in out and "had no sender address and were skipped" in out

@@ -240,3 +240,9 @@ def test_a_whole_osc_sequence_in_a_cell_leaves_no_visible_leftovers() -> None:
     [row] = parsed.rows
     assert row.name == "Ana Reyes"
     assert row.task == "Inbox triage"
+
+
+def test_an_unclosed_quote_on_the_last_line_is_named_as_such() -> None:
+    parsed = parse_roster('name,email,task\nAna,a@x.co,Inbox\nBo,"b@x.co,Triage\n')
+    assert [r.name for r in parsed.rows] == ["Ana"]
+    assert parsed.warnings == ["line 3: a quote is never closed; row skipped"]
