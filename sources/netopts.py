@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from farwatch.sources.base import Option, SourceError
+from farwatch.sources.text import strip_control
 
 _UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def option_value(config: Mapping[str, Any], options: tuple[Option, ...], name: str) -> Any:
@@ -54,11 +54,16 @@ def as_bool(value: Any) -> bool:
 
 
 def clean_text(value: Any, limit: int = 500) -> str:
-    """API strings are untrusted: drop control characters and cap the length."""
-    if value is None:
+    """One line of untrusted API text, capped at ``limit`` characters.
+
+    Whole escape sequences go (an OSC title change leaves no ``]0;...``
+    behind), as do control, bidi and zero-width characters; whitespace
+    collapses to single spaces. Numbers read as text; an object or list where
+    text belongs (a mangled answer) reads as nothing.
+    """
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
-    text = _CONTROL.sub("", str(value)).strip()
-    return text[:limit]
+    return " ".join(strip_control(str(value)).split())[:limit]
 
 
 def _bad(source: str, name: str, value: Any) -> SourceError:

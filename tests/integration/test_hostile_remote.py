@@ -124,7 +124,7 @@ def test_tracker_rows_with_wrong_types_are_skipped_and_the_rest_is_literal(
                 assert ch not in text
         ana = {w["id"]: w for w in document["workers"]}["ana"]
         assert ana["running"] is True
-        assert ana["task"].startswith("[@click=app.quit]Reconcile[/]")
+        assert ana["task"] == "[@click=app.quit]Reconcile[/]"  # no "]0;pwned" left behind
     finally:
         engine.close()
 
