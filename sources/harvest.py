@@ -25,7 +25,14 @@ from farwatch.sources.base import Option, SourceError, StopResult, TimerNotRunni
 from farwatch.sources.http import ApiClient, expect
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
-from farwatch.sources.tracker import TrackerSource, Users, common_options, parse_time
+from farwatch.sources.tracker import (
+    TrackerSource,
+    Users,
+    common_options,
+    ident,
+    number,
+    parse_time,
+)
 
 API = "https://api.harvestapp.com/v2"
 
@@ -64,16 +71,16 @@ class HarvestSource(TrackerSource):
             timeout=self.timeout,
         )
 
-    def _follow(self, path: str, params: dict[str, Any], key: str) -> list[dict[str, Any]]:
-        """Every item under ``key``, following ``links.next`` to the end."""
-        rows: list[dict[str, Any]] = []
+    def _follow(self, path: str, params: dict[str, Any], key: str) -> list[Any]:
+        """Every item under ``key`` (as sent: callers check each), following ``links.next``."""
+        rows: list[Any] = []
         url: str | None = f"{self.base_url}{path}"
         query: dict[str, Any] | None = {**params, "per_page": self.page_size}
         seen: set[str] = set()
         while url:
             data = expect(dict, self.api.get_json(url, params=query), self.name, key)
             items = expect(list, data.get(key, []), self.name, key)
-            rows.extend(item for item in items if isinstance(item, dict))
+            rows.extend(items)
             links = data.get("links") if isinstance(data.get("links"), dict) else {}
             nxt = links.get("next") if links else None
             if not isinstance(nxt, str) or not nxt or nxt in seen:
@@ -84,13 +91,27 @@ class HarvestSource(TrackerSource):
 
     def fetch_users(self) -> Users:
         rows = self._follow("/users", {}, "users")
-        return {str(r.get("id")): str(r.get("email") or "").lower() for r in rows if r.get("id")}
+        return {
+            str(r.get("id")): str(r.get("email") or "").lower()
+            for r in rows
+            if isinstance(r, dict) and r.get("id")
+        }
 
-    def _entry(self, row: dict[str, Any]) -> TimeEntry | None:
-        user = row.get("user") if isinstance(row.get("user"), dict) else {}
-        uid = user.get("id") if user else None
-        ident = row.get("id")
-        if ident is None or uid is None:
+    def _entry(self, row: Any) -> TimeEntry | None:
+        """One time entry; None (counted by ``skip``) when a field has the wrong type."""
+        if not isinstance(row, dict):
+            self.skip("time entry", "not an object")
+            return None
+        running = row.get("is_running") is True  # not just truthy: "false" is a string
+        what = "running timer" if running else "time entry"
+        entry_id = ident(row.get("id"))
+        if entry_id is None:
+            self.skip(what, "id is not an id")
+            return None
+        user = row.get("user")
+        uid = ident(user.get("id")) if isinstance(user, dict) else None
+        if uid is None:
+            self.skip(what, "user is not an object with an id")
             return None
         notes = clean_text(row.get("notes"), 200)
         names = [
@@ -99,27 +120,38 @@ class HarvestSource(TrackerSource):
             if isinstance(row.get(k), dict)
         ]
         task = notes or " / ".join(n for n in names if n)
-        if row.get("is_running"):
+        if running:
             start = parse_time(row.get("timer_started_at"))
             if start is None:
+                self.skip(what, "timer_started_at is not a date-time")
                 return None
-            accrued = float(row.get("hours_without_timer") or 0.0) * 3600.0
+            accrued = _hours(row.get("hours_without_timer"))
+            if accrued is None:
+                self.skip(what, "hours_without_timer is not a number of hours")
+                return None
             return TimeEntry(
-                key=f"harvest:{ident}",
+                key=f"harvest:{entry_id}",
                 who=self.who(uid),
                 start=start,
                 end=None,
                 task=task,
-                accrued_seconds=accrued,
+                accrued_seconds=accrued * 3600.0,
             )
+        spent = row.get("spent_date")
         try:
-            day = date.fromisoformat(str(row.get("spent_date")))
-            hours = float(row.get("hours") or 0.0)
-        except (TypeError, ValueError):
+            day = date.fromisoformat(spent) if isinstance(spent, str) else None
+        except ValueError:
+            day = None
+        if day is None:
+            self.skip(what, "spent_date is not a date")
+            return None
+        hours = _hours(row.get("hours"))
+        if hours is None:
+            self.skip(what, "hours is not a number of hours")
             return None
         start = datetime.combine(day, time(12, 0), UTC)
         return TimeEntry(
-            key=f"harvest:{ident}",
+            key=f"harvest:{entry_id}",
             who=self.who(uid),
             start=start,
             end=start + timedelta(hours=hours),
@@ -146,7 +178,13 @@ class HarvestSource(TrackerSource):
         running = self._follow(
             "/time_entries", {"is_running": "true", "user_id": uid}, "time_entries"
         )
-        mine = [r for r in running if str((r.get("user") or {}).get("id")) == uid]
+        mine = [
+            r
+            for r in running
+            if isinstance(r, dict)
+            and isinstance(r.get("user"), dict)
+            and str(r["user"].get("id")) == uid
+        ]
         if not mine:
             raise TimerNotRunning(f"{self.name}: {who} has no running timer")
         entry_id = mine[0].get("id")
@@ -163,3 +201,15 @@ class HarvestSource(TrackerSource):
         return StopResult(
             entry_key=f"harvest:{entry_id}", stopped_at=now, task=clean_text(body.get("notes"), 200)
         )
+
+
+MAX_HOURS = 24.0 * 366
+"""More hours than this on one entry is a mangled answer, not work."""
+
+
+def _hours(value: Any) -> float | None:
+    """Hours on an entry (missing means none yet), or None when not a sane number."""
+    if value is None:
+        return 0.0
+    hours = number(value)
+    return hours if hours is not None and 0.0 <= hours <= MAX_HOURS else None

@@ -283,11 +283,30 @@ def _credentials(
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
 
+def json_type(value: Any) -> str:
+    """A decoded JSON value's type in JSON's own words ("an object", "null")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
 def expect(kind: type | tuple[type, ...], value: Any, source: str, what: str) -> Any:
-    """Check a decoded JSON value's shape; a wrong shape is a parse error."""
+    """Check a decoded JSON value's shape; a wrong shape is a parse error saying which."""
     if not isinstance(value, kind):
+        wanted = " or ".join(json_type(k()) for k in (kind if isinstance(kind, tuple) else (kind,)))
         raise SourceError(
-            f"{source}: unexpected answer shape for {what}",
+            f"{source}: unexpected answer shape for {what}: expected {wanted}, "
+            f"got {json_type(value)}",
             title="bad response",
             kind="parse",
         )

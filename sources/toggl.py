@@ -34,7 +34,14 @@ from farwatch.sources.base import Option, SourceError
 from farwatch.sources.http import ApiClient, expect, parse_retry_after
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
-from farwatch.sources.tracker import TrackerSource, Users, common_options, parse_time
+from farwatch.sources.tracker import (
+    TrackerSource,
+    Users,
+    common_options,
+    ident,
+    number,
+    parse_time,
+)
 
 API = "https://api.track.toggl.com/api/v9"
 REPORTS = "https://api.track.toggl.com/reports/api/v3"
@@ -113,22 +120,40 @@ class TogglSource(TrackerSource):
         rows = expect(list, self.api.get_json(url), self.name, "dashboard activity")
         entries = []
         for row in rows:
-            if not isinstance(row, dict) or row.get("stop"):
-                continue
-            duration = row.get("duration")
-            if not isinstance(duration, int | float) or duration >= 0:
-                continue  # the latest activity was a finished entry
-            start_epoch = int(-duration)
-            entries.append(
-                TimeEntry(
-                    key=f"toggl:{row.get('user_id')}:{start_epoch}",
-                    who=self.who(row.get("user_id")),
-                    start=datetime.fromtimestamp(start_epoch, UTC),
-                    end=None,
-                    task=clean_text(row.get("description"), 200),
-                )
-            )
+            entry = self._running(row)
+            if entry is not None:
+                entries.append(entry)
         return entries
+
+    def _running(self, row: Any) -> TimeEntry | None:
+        """The running timer in one activity row; None for a finished or unreadable one."""
+        if not isinstance(row, dict):
+            self.skip("running timer", "not an object")
+            return None
+        if row.get("stop"):
+            return None  # the latest activity was a finished entry
+        duration = number(row.get("duration"))
+        if duration is None:
+            self.skip("running timer", "duration is not a number")
+            return None
+        if duration >= 0:
+            return None  # finished, without a stop time
+        user = ident(row.get("user_id"))
+        if user is None:
+            self.skip("running timer", "user_id is not an id")
+            return None
+        try:
+            start = datetime.fromtimestamp(int(-duration), UTC)
+        except (OverflowError, OSError, ValueError):
+            self.skip("running timer", "duration is out of range")
+            return None
+        return TimeEntry(
+            key=f"toggl:{user}:{int(-duration)}",
+            who=self.who(user),
+            start=start,
+            end=None,
+            task=clean_text(row.get("description"), 200),
+        )
 
     def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:
         url = f"{self.reports_url}/workspace/{self.workspace}/search/time_entries"
@@ -142,8 +167,7 @@ class TogglSource(TrackerSource):
             response = self.api.request("POST", url, json_body=body)
             rows = expect(list, self.api.json(response), self.name, "time entry search")
             for row in rows:
-                if isinstance(row, dict):
-                    entries.extend(self._rows(row))
+                entries.extend(self._rows(row))
             next_id = response.headers.get("X-Next-ID")
             next_row = response.headers.get("X-Next-Row-Number")
             if not next_id or not next_row:
@@ -157,20 +181,38 @@ class TogglSource(TrackerSource):
                     kind="parse",
                 ) from None
 
-    def _rows(self, row: dict[str, Any]) -> list[TimeEntry]:
+    def _rows(self, row: Any) -> list[TimeEntry]:
         """A search row groups entries sharing user, description and project."""
-        who = self.who(row.get("user_id"))
+        what = "time entry search row"
+        if not isinstance(row, dict):
+            self.skip(what, "not an object")
+            return []
+        user = ident(row.get("user_id"))
+        items = row.get("time_entries")
+        if user is None:
+            self.skip(what, "user_id is not an id")
+            return []
+        if not isinstance(items, list):
+            self.skip(what, "time_entries is not a list")
+            return []
+        who = self.who(user)
         task = clean_text(row.get("description"), 200)
         out = []
-        for item in row.get("time_entries") or []:
+        for item in items:
             if not isinstance(item, dict):
+                self.skip("time entry", "not an object")
                 continue
             start, stop = parse_time(item.get("start")), parse_time(item.get("stop"))
-            if start is None or stop is None:
+            if start is None:
+                self.skip("time entry", "start is not a date-time")
+                continue
+            if stop is None:
+                if item.get("stop") is not None:
+                    self.skip("time entry", "stop is not a date-time")
                 continue  # running: reported by all_activity
             out.append(
                 TimeEntry(
-                    key=f"toggl:{row.get('user_id')}:{int(start.timestamp())}",
+                    key=f"toggl:{user}:{int(start.timestamp())}",
                     who=who,
                     start=start,
                     end=stop,

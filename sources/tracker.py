@@ -21,6 +21,8 @@ last entries fetches travel in the cursor.
 from __future__ import annotations
 
 import abc
+import math
+from collections import Counter
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
@@ -87,6 +89,28 @@ def parse_time(value: Any) -> datetime | None:
     return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def ident(value: Any) -> str | None:
+    """A tracker id (a number or a non-empty string) as text, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip() and value.isprintable():
+        return value.strip()
+    return None
+
+
+def number(value: Any) -> float | None:
+    """A finite JSON number (or numeric string) as a float, else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        result = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return result if math.isfinite(result) else None
+
+
 class TrackerSource(Source, abc.ABC):
     """Base for workspace-wide time-tracker sources."""
 
@@ -104,6 +128,7 @@ class TrackerSource(Source, abc.ABC):
         self.users_every = self._duration("users_every")
         self._api: ApiClient | None = None
         self.users: Users = {}
+        self._skipped: Counter[tuple[str, str]] = Counter()
 
     def opt(self, key: str) -> Any:
         return option_value(self.config, self.options, key)
@@ -140,6 +165,22 @@ class TrackerSource(Source, abc.ABC):
     def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:
         """Every time entry of every user between ``start`` and ``end``."""
 
+    def skip(self, what: str, why: str) -> None:
+        """Count a row the API sent in a form we cannot read; ``fetch`` warns once per kind.
+
+        ``what`` is the singular row kind ("time entry"), ``why`` says which
+        field was wrong, e.g. "hours is not a number".
+        """
+        self._skipped[(what, why)] += 1
+
+    def _skip_warnings(self) -> list[str]:
+        warnings = []
+        for (what, why), count in sorted(self._skipped.items()):
+            rows = what if count == 1 else _plural(what)
+            warnings.append(f"{self.name}: skipped {count} {rows} ({why})")
+        self._skipped.clear()
+        return warnings
+
     def who(self, user_id: Any, email: Any = None) -> str:
         """The worker identity: the email when known, else the tracker user id."""
         if isinstance(email, str) and "@" in email:
@@ -153,6 +194,7 @@ class TrackerSource(Source, abc.ABC):
         before = api.requests
         result = FetchResult()
         state: dict[str, Any] = dict(cursor)
+        self._skipped.clear()
         try:
             self._refresh_users(state, now, result)
             running = self.fetch_running(now)
@@ -171,6 +213,7 @@ class TrackerSource(Source, abc.ABC):
         finally:
             result.requests = api.requests - before
         result.entries = list(entries.values())
+        result.warnings.extend(self._skip_warnings())
         result.running_complete = True
         result.cursor = state
         return result
@@ -231,3 +274,8 @@ class TrackerSource(Source, abc.ABC):
             kind="not_found",
             retryable=False,
         )
+
+
+def _plural(noun: str) -> str:
+    """ "time entry" -> "time entries", "running timer" -> "running timers"."""
+    return noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
