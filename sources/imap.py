@@ -223,7 +223,8 @@ class ImapSource(Source):
             return exc
         if isinstance(exc, LoginError):
             return SourceError(
-                f"{self.name}: the server rejected the login for {self.username} at {self.host}",
+                f"{self.name}: login failed for {self.username} on {self.host} "
+                "(the server rejected the user name or password)",
                 title="login failed",
                 kind="auth",
                 retryable=False,

@@ -226,6 +226,8 @@ def test_wrong_password_is_an_auth_error_not_retried(
     with pytest.raises(SourceError) as info:
         src.fetch({}, NOW)
     assert info.value.kind == "auth" and not info.value.retryable
+    server = fresh_imap_server
+    assert f"login failed for {server.user} on {server.host}" in info.value.message
     assert "wrong-horse-battery" not in info.value.message
     assert PASSWORD not in info.value.message
 
