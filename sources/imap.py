@@ -399,15 +399,23 @@ class ImapSource(Source):
                 received if received.tzinfo else received.replace(tzinfo=UTC)
             ).astimezone(UTC)
         fallback = "imap:" + hashlib.sha256(headers).hexdigest()[:24]
-        try:
-            raw = synthetic_message(headers, part, body)
-            parsed: CheckIn | None = mailparse.parse_checkin(
-                raw, received_at=received_at, fallback_key=fallback
-            )
-        except Exception as exc:  # one broken message must not stop the poll
-            log.info("%s: skipped an unreadable message (%s)", self.name, type(exc).__name__)
-            return None
-        return parsed
+        # A part we cannot read costs its first line, not the check-in: retry headers-only.
+        for candidate in (part, None) if part is not None else (None,):
+            try:
+                raw = synthetic_message(headers, candidate, body if candidate else b"")
+                parsed: CheckIn | None = mailparse.parse_checkin(
+                    raw, received_at=received_at, fallback_key=fallback
+                )
+            except Exception as exc:  # one broken message must not stop the poll
+                log.info(
+                    "%s: could not read a message%s (%s)",
+                    self.name,
+                    "'s text part" if candidate else "",
+                    type(exc).__name__,
+                )
+                continue
+            return parsed
+        return None
 
     # ------------------------------------------------------------------ IDLE
     def idle_supported(self) -> bool:

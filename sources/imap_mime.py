@@ -103,7 +103,12 @@ def _trim_base64(body: bytes) -> bytes:
 
 
 def synthetic_message(headers: bytes, part: TextPart | None, body: bytes) -> bytes:
-    """Message headers + the part's content headers + its (partial) body."""
+    """Message headers + the part's content headers + its (partial) body.
+
+    Never raises: a part that cannot be described (odd bytes in its
+    BODYSTRUCTURE) gives the headers-only message, so the check-in is kept
+    without its first line.
+    """
     lines = headers.replace(b"\r\n", b"\n").split(b"\n")
     kept: list[bytes] = []
     skipping = False
@@ -117,18 +122,28 @@ def synthetic_message(headers: bytes, part: TextPart | None, body: bytes) -> byt
         skipping = bool(_DROP_HEADERS.match(line))
         if not skipping:
             kept.append(line)
-    if part is None:
-        kept += [b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=us-ascii"]
-        return b"\r\n".join(kept) + b"\r\n\r\n"
+    if part is not None:
+        try:
+            content, body = _part_headers(part, body)
+        except Exception:  # best effort: the headers alone still make a check-in
+            pass
+        else:
+            return b"\r\n".join(kept + content) + b"\r\n\r\n" + body
+    kept += [b"MIME-Version: 1.0", b"Content-Type: text/plain; charset=us-ascii"]
+    return b"\r\n".join(kept) + b"\r\n\r\n"
+
+
+def _part_headers(part: TextPart, body: bytes) -> tuple[list[bytes], bytes]:
+    """The synthetic Content-* headers for ``part``, and its body ready to decode."""
     encoding = part.encoding if part.encoding in {"base64", "quoted-printable"} else "8bit"
     if encoding == "base64":
         body = _trim_base64(body)
     charset = re.sub(r"[^A-Za-z0-9_.:-]", "", part.charset) or "us-ascii"
     # Only html needs its tags stripped; any other text/* subtype reads as plain.
     subtype = "html" if part.subtype.strip().lower() == "html" else "plain"
-    kept += [
+    headers = [
         b"MIME-Version: 1.0",
         f'Content-Type: text/{subtype}; charset="{charset}"'.encode("ascii"),
         f"Content-Transfer-Encoding: {encoding}".encode("ascii"),
     ]
-    return b"\r\n".join(kept) + b"\r\n\r\n" + body
+    return headers, body
