@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Whole escape sequences first, so "\x1b[31mred" becomes "red", not "[31mred".
+# Whole escape sequences first, so "\x1b[31mred" becomes "red", not "[31mred";
+# a sequence cut off by a length limit ("\x1b[3") goes with its parameters too.
 _ANSI = re.compile(
     r"""
-    \x1b\[[0-?]*[ -/]*[@-~]              # CSI: colours, cursor moves
+    \x1b\[[0-?]*[ -/]*[@-~]?             # CSI: colours, cursor moves (or cut short)
   | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?   # OSC: window title, hyperlinks
   | \x1b[PX^_][^\x1b]*(?:\x1b\\)?        # DCS, SOS, PM, APC strings
   | \x1b[@-Z\\-_]                        # other two-byte escapes
-  | \x9b[0-?]*[ -/]*[@-~]                # 8-bit CSI
+  | \x9b[0-?]*[ -/]*[@-~]?               # 8-bit CSI (or cut short)
     """,
     re.VERBOSE,
 )
