@@ -144,6 +144,8 @@ def cli(config: Path, *args: str) -> Any:
 def assert_clean(text: str) -> None:
     for ch in FORBIDDEN:
         assert ch not in text, f"{ch!r} reached the output"
+    # whole sequences go, not just their ESC/BEL bytes
+    assert "pwned" not in text and "[2J" not in text, "an escape sequence left visible text"
 
 
 def strings(value: Any) -> Iterator[str]:
