@@ -14,6 +14,7 @@ from datetime import datetime, tzinfo
 from types import FrameType
 from typing import ClassVar
 
+from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -31,6 +32,7 @@ from farwatch.tui.hooks import ActionHooks
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
+from farwatch.tui.tight_update import tighten
 
 REDERIVE_EVERY = 30.0
 """Seconds between re-deriving levels from the clock alone (no poll)."""
@@ -101,6 +103,12 @@ class FarwatchApp(ActionHooks, App[None]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
+    # -- terminal output -------------------------------------------------
+
+    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
+        """Write partial updates cropped to the changed cells (see ``tight_update``)."""
+        super()._display(screen, tighten(renderable))  # type: ignore[arg-type]
 
     # -- lifecycle -------------------------------------------------------
 

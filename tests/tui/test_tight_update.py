@@ -1,0 +1,81 @@
+"""Partial updates write only the dirty cells, and the screen ends up the same."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
+from textual._compositor import ChopsUpdate
+from textual.strip import Strip
+
+from farwatch.tui.tight_update import TightChopsUpdate, tighten
+
+WIDTH = 40
+TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[[\d;]*m|(\n)|(.)", re.S)
+
+
+def paint(screen: list[list[str]], output: str) -> list[list[str]]:
+    """A tiny terminal: cursor moves and printable characters; styles ignored."""
+    grid = [row[:] for row in screen]
+    row = col = 0
+    for move_row, move_col, newline, char in TOKEN.findall(output):
+        if move_row:
+            row, col = int(move_row) - 1, int(move_col) - 1
+        elif newline:
+            row, col = row + 1, 0
+        elif char:
+            grid[row][col] = char
+            col += 1
+    return grid
+
+
+def two_line_update(spans: list[tuple[int, int, int]]) -> ChopsUpdate:
+    bold = Style(bold=True)
+    line0 = {
+        0: Strip([Segment("Worker 0001  3 days   ", bold), Segment("00:41 ")], 28),
+        28: Strip([Segment("side panel  ")], 12),
+    }
+    line1 = {
+        0: Strip([Segment("Worker 0002  5 minutes", bold), Segment("00:41 ")], 28),
+        28: Strip([Segment("more panel  ")], 12),
+    }
+    return ChopsUpdate([line0, line1], spans, [[28, WIDTH], [28, WIDTH]])
+
+
+def test_a_cell_at_the_right_of_a_row_writes_that_cell_not_the_row() -> None:
+    console = Console(width=WIDTH, color_system="truecolor", force_terminal=True)
+    update = two_line_update([(0, 22, 28), (1, 13, 22)])
+    textual_out = update.render_segments(console)
+    tight_out = TightChopsUpdate.of(update).render_segments(console)
+
+    assert "Worker" in textual_out  # what Textual writes: the row up to the cell
+    assert "Worker" not in tight_out
+    assert "00:41" in tight_out and "5 minutes" in tight_out
+    assert len(tight_out) < len(textual_out) / 2
+
+    before = [list("#" * WIDTH) for _ in range(2)]
+    after_textual = paint(before, textual_out)
+    after_tight = paint(before, tight_out)
+    assert "".join(after_tight[0]) == "#" * 22 + "00:41 " + "#" * 12
+    assert "".join(after_tight[1]) == "#" * 13 + "5 minutes" + "#" * 18
+    for y, x1, x2 in update.spans:  # the dirty cells look exactly as Textual paints them
+        assert after_tight[y][x1:x2] == after_textual[y][x1:x2]
+
+
+def test_spans_across_two_widgets_and_whole_strips_are_written_once() -> None:
+    console = Console(width=WIDTH, color_system="truecolor", force_terminal=True)
+    update = two_line_update([(0, 0, WIDTH), (1, 20, 32)])
+    before = [list("#" * WIDTH) for _ in range(2)]
+    after = paint(before, TightChopsUpdate.of(update).render_segments(console))
+    assert "".join(after[0]) == "Worker 0001  3 days   00:41 side panel  "
+    assert "".join(after[1]) == "#" * 20 + "es00:41 more" + "#" * 8
+
+
+def test_only_partial_updates_are_replaced() -> None:
+    update = two_line_update([(0, 0, 4)])
+    assert isinstance(tighten(update), TightChopsUpdate)
+    assert tighten(None) is None
+    full = object()
+    assert tighten(full) is full
