@@ -110,6 +110,21 @@ def age_label(status: WorkerStatus, now: datetime) -> str:
     return humanize_age(live_age(status, now))
 
 
+def age_label_due(status: WorkerStatus, now: datetime) -> datetime:
+    """When the age's words may next change; until then they cannot.
+
+    ``humanize_age`` looks at whole seconds and rounds them to minutes, hours
+    or days, so its words can change only on a half-minute boundary or the
+    second after it (``round`` ties go to the even number). A row is looked at
+    again then, not every second.
+    """
+    if status.last_checkin is None:
+        return datetime.max.replace(tzinfo=now.tzinfo)
+    seconds = int(live_age(status, now) or 0.0)
+    step = seconds + 1 if seconds % 30 == 0 else (seconds // 30 + 1) * 30
+    return status.last_checkin + timedelta(seconds=step)
+
+
 def age_cell(status: WorkerStatus, now: datetime, palette: Palette) -> Text:
     label = age_label(status, now)
     if status.paused:

@@ -71,3 +71,23 @@ def test_crossings_fire_once_per_rise_and_never_for_paused_or_new_workers() -> N
 def test_summary_leaves_out_zero_counts() -> None:
     assert summary([status("a", "A")]) == "1 worker"
     assert summary([status("a", "A", level="alert", age_hours=5, now=NOW)]) == "1 worker · 1 stale"
+
+
+def test_an_age_label_holds_until_its_due_moment_and_then_may_change() -> None:
+    from datetime import timedelta
+
+    from farwatch.tui.cells import age_label, age_label_due
+
+    ages = (0.2, 1.5, 4.5, 5.99, 44.5, 59.9, 61, 89.5, 119.7, 1439.5, 1440.5, 7 * 1440 + 3)
+    for minutes_ago in ages:
+        worker = replace(status("a", "A"), last_checkin=NOW - timedelta(minutes=minutes_ago))
+        due = age_label_due(worker, NOW)
+        assert NOW < due <= NOW + timedelta(seconds=30)
+        label = age_label(worker, NOW)
+        for step in range(int((due - NOW).total_seconds() * 10)):
+            assert age_label(worker, NOW + timedelta(seconds=step / 10)) == label
+    five = replace(status("a", "A"), last_checkin=NOW - timedelta(minutes=5, seconds=20))
+    assert age_label(five, NOW) == "5 minutes"
+    assert age_label(five, age_label_due(five, NOW)) == "6 minutes"
+    never = replace(status("a", "A"), last_checkin=None)
+    assert age_label_due(never, NOW) > NOW + timedelta(days=3650)

@@ -132,3 +132,29 @@ def test_team_fixture_matches_summary() -> None:
     from farwatch.tui.ordering import summary
 
     assert summary(team()) == "12 workers · 3 stale · 1 over cap · 1 paused"
+
+
+async def test_an_idle_second_repaints_nothing_and_a_new_minute_only_what_changed(
+    tmp_path: Path,
+) -> None:
+    moments = [NOW]
+    clock: Clock = lambda: moments[-1]  # noqa: E731
+    engine = FakeEngine(tmp_path, clock=clock)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        t = table(app)
+        moments.append(NOW + timedelta(seconds=1))
+        app.tick()  # the minute turned for local times: only those cells
+        await pilot.pause()
+        after_first = t.updates
+        moments.append(NOW + timedelta(seconds=2))
+        app.tick()
+        await pilot.pause()
+        assert t.updates == after_first  # nothing's words changed within the second
+        moments.append(NOW + timedelta(minutes=12))
+        app.tick()
+        await pilot.pause()
+        assert t.get_cell("kai", "age").plain == "an hour"
+        changed = t.updates - after_first
+        rows = len(list(t.rows))
+        assert 0 < changed < 2 * rows  # ages that changed words, plus local times

@@ -48,6 +48,7 @@ class WorkerTable(DataTable[Text]):
         self._now: datetime | None = None
         self._ticked_minute: datetime | None = None
         self._age_labels: dict[str, str] = {}
+        self._age_due: dict[str, datetime] = {}
         self._spark_at: dict[str, datetime] = {}
         self.updates = 0
         """Cells updated in place since mount (for tests and benchmarks)."""
@@ -84,24 +85,40 @@ class WorkerTable(DataTable[Text]):
     def tick(self, now: datetime) -> None:
         """Re-render only the time-dependent cells whose text changed.
 
-        Ages are compared as labels first ("3 hours" stays "3 hours" for an
-        hour), and local times only when the minute turns, so an idle tick
-        over hundreds of rows builds almost nothing and repaints nothing.
+        An age's words depend only on its whole minutes, so each row is looked
+        at again only when its age reaches the next minute (and repainted only
+        if "5 minutes" became "6 minutes"); local times are rebuilt when the
+        clock's minute turns. An idle second over hundreds of rows builds
+        nothing and repaints nothing.
         """
         self._now = now
-        columns = self.column_keys
         minute = now.replace(second=0, microsecond=0)
         new_minute = minute != self._ticked_minute
         self._ticked_minute = minute
+        due = [key for key, at in self._age_due.items() if at <= now]
+        if not due and not (new_minute and "local" in self.column_keys):
+            return
         with self.app.batch_update():
-            for key, status in self._shown.items():
-                label = cells.age_label(status, now)
-                if label != self._age_labels.get(key):
-                    self._age_labels[key] = label
-                    self._set_cell(key, "age", cells.age_cell(status, now, self.palette))
-                if new_minute and "local" in columns:
-                    local = cells.local_time_cell(status, now, self.palette)
-                    self._set_cell(key, "local", local)
+            for key in due:
+                status = self._shown.get(key)
+                if status is None:
+                    del self._age_due[key]  # repainted in full on the next refresh
+                else:
+                    self._tick_age(key, status, now)
+            if new_minute and "local" in self.column_keys:
+                local_cells: dict[tuple[str, bool], Text] = {}
+                for key, status in self._shown.items():
+                    shared = (status.timezone, status.working_now)
+                    if shared not in local_cells:
+                        local_cells[shared] = cells.local_time_cell(status, now, self.palette)
+                    self._set_cell(key, "local", local_cells[shared])
+
+    def _tick_age(self, key: str, status: WorkerStatus, now: datetime) -> None:
+        label = cells.age_label(status, now)
+        self._age_due[key] = cells.age_label_due(status, now)
+        if label != self._age_labels.get(key):
+            self._age_labels[key] = label
+            self._set_cell(key, "age", cells.age_cell(status, now, self.palette))
 
     def set_palette(self, palette: Palette) -> None:
         if palette == self.palette:
@@ -187,6 +204,7 @@ class WorkerTable(DataTable[Text]):
                 del self._signatures[key]
                 self._shown.pop(key, None)
                 self._age_labels.pop(key, None)
+                self._age_due.pop(key, None)
             groups = self._group_sizes(visible.values()) if self.grouped else {}
             for key in order:
                 if key.startswith(GROUP_PREFIX):
@@ -198,6 +216,7 @@ class WorkerTable(DataTable[Text]):
                     continue  # unchanged: its ages move on the next tick
                 fresh = build_cells(status, now, self.palette, column_keys, self._task_width)
                 self._age_labels[key] = cells.age_label(status, now)
+                self._age_due[key] = cells.age_label_due(status, now)
                 if previous is not None and not repaint_all:
                     self._hold_sparkline(key, fresh, now)
                 else:
