@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import humanize
@@ -202,6 +203,15 @@ def sparkline(values: Sequence[float], cells: int) -> str:
 
 def activity_cell(status: WorkerStatus, palette: Palette) -> Text:
     return Text(sparkline(status.activity, ACTIVITY.width), style=palette.get("spark"), end="")
+
+
+ROW_FIELDS = attrgetter(
+    "id", "name", "paused", "checkin_level", "last_checkin", "burn", "burn_level",
+    "hours_used", "cap_hours", "task", "running", "timezone", "working_now", "category",
+)  # fmt: skip
+"""What ``build_cells`` reads besides the clock and the sparkline: a re-derive
+that changes none of these (only ages and local times moved) changes no cell
+that ``tick`` would not already keep current."""
 
 
 def build_cells(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tui_fakes import NOW, FakeEngine, screen_text, status, team
 
 from farwatch.state import audit
 from farwatch.state.clock import Clock
+from farwatch.state.status import WorkerStatus
 from farwatch.tui.app import FarwatchApp, build_app
 from farwatch.tui.messages import DataReady
 from farwatch.tui.widgets.worker_table import WorkerTable
@@ -158,3 +160,40 @@ async def test_an_idle_second_repaints_nothing_and_a_new_minute_only_what_change
         changed = t.updates - after_first
         rows = len(list(t.rows))
         assert 0 < changed < 2 * rows  # ages that changed words, plus local times
+
+
+async def test_a_rederive_that_only_moves_ages_rebuilds_no_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from farwatch.tui.widgets import worker_table
+
+    built: list[str] = []
+    real_build = worker_table.build_cells
+
+    def counting_build(status: WorkerStatus, *args: Any) -> Any:
+        built.append(status.id)
+        return real_build(status, *args)
+
+    monkeypatch.setattr(worker_table, "build_cells", counting_build)
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        t = table(app)
+        before = t.updates
+        built.clear()
+        for worker in list(engine.current):
+            age = worker.checkin_work_age
+            engine.change(
+                worker.id,
+                checkin_age=(worker.checkin_age or 0.0) + 30.0,
+                checkin_work_age=None if age is None else age + 30.0,
+                activity=(*worker.activity[1:], 0.5),  # sparklines wait up to 5 minutes
+            )
+        await deliver(app, engine)
+        await pilot.pause()
+        assert built == [] and t.updates == before
+        engine.change("kai", category="QA")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert built == ["kai"] and t.updates == before + 1
+        assert t.get_cell("kai", "category").plain == "QA"
