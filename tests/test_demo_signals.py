@@ -65,3 +65,35 @@ def test_demo_exits_and_removes_its_folder_on_a_hangup(tmp_path: Path, sig: int)
             proc.kill()
             proc.wait()
         os.close(master)
+
+
+def test_a_dropped_connection_with_the_simulator_running_still_cleans_up(tmp_path: Path) -> None:
+    """A real SSH drop: the terminal is gone first (writes fail), then SIGHUP."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    master, slave = pty.openpty()
+    env = {**os.environ, "TMPDIR": str(tmp), "TERM": "xterm-256color", "COLUMNS": "120"}
+    proc = subprocess.Popen(
+        [str(FARWATCH), "demo"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        screen = read_until(master, b"workers", 30)
+        assert b"workers" in screen, screen[-2000:]
+        assert [p.name for p in tmp.iterdir() if p.name.startswith("farwatch-demo-")]
+    finally:
+        os.close(master)
+    try:
+        proc.send_signal(signal.SIGHUP)
+        proc.wait(20)
+        assert proc.returncode == 0
+        assert not list(tmp.iterdir())
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
