@@ -170,9 +170,10 @@ class PollLoop:
     def _name_of(self, worker_id: str) -> str:
         from farwatch.state.text import strip_control
 
-        by_id = getattr(self.app, "by_id", {}) or {}
-        status = by_id.get(worker_id)
-        return strip_control(status.name if status is not None else worker_id)
+        # The app's rows may predate this poll (a worker new in the roster), so
+        # ask the engine; this runs only when someone was just auto-paused.
+        names = {s.id: s.name for s in self.engine.statuses()}
+        return strip_control(names.get(worker_id) or worker_id)
 
     def _reload_in_thread(self) -> None:
         try:

@@ -6,6 +6,7 @@ import asyncio
 import time
 from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable
@@ -120,15 +121,22 @@ async def test_a_worker_reaching_the_cap_is_auto_paused_once_and_the_owner_told(
     engine.open()
     try:
         app = build_app(engine, display_zone=UTC)
+        shown: list[str] = []  # every toast, even one that expired before we looked
+        notify = app.notify
+
+        def recording_notify(message: str, **options: Any) -> None:
+            shown.append(message)
+            notify(message, **options)
+
+        app.notify = recording_notify  # type: ignore[method-assign]
         async with app.run_test(size=(120, 40)) as pilot:
             await wait_for_rows(app, 1)
             deadline = time.monotonic() + 20
             toast = "Auto-paused Ana Reyes: reached the cap"
-            while time.monotonic() < deadline:
+            while time.monotonic() < deadline and toast not in shown:
                 await app.workers.wait_for_complete()
                 await pilot.pause(0.05)
-                if toast in [n.message for n in app._notifications]:
-                    break
+            toasted = toast in shown
             await pilot.press("u")  # a second poll must not pause again
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -137,7 +145,6 @@ async def test_a_worker_reaching_the_cap_is_auto_paused_once_and_the_owner_told(
             ]
             assert [e.worker for e in paused] == ["ana-reyes"]
             assert "ana-reyes" in audit.paused_workers(settings.audit_file)
-            toasts = [n.message for n in app._notifications]
-            assert "Auto-paused Ana Reyes: reached the cap" in toasts
+            assert toasted, shown
     finally:
         engine.close()
