@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -105,8 +106,9 @@ class Webhook:
         return f"json://127.0.0.1:{self.port}{path}"
 
 
-@pytest.fixture
-def webhook() -> Iterator[Webhook]:
+@contextmanager
+def webhook_server() -> Iterator[Webhook]:
+    """A JSON webhook on 127.0.0.1 recording (path, payload) of each POST."""
     state = Webhook(0)
 
     class Handler(BaseHTTPRequestHandler):
@@ -130,6 +132,12 @@ def webhook() -> Iterator[Webhook]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    with webhook_server() as state:
+        yield state
 
 
 # -- workers and a stand-in engine ---------------------------------------

@@ -19,7 +19,6 @@ actions suite's aiosmtpd handler and webhook shape.
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import sys
 import threading
@@ -47,7 +46,14 @@ from farwatch.state.settings import (  # noqa: E402
     Settings,
     SourceSettings,
 )
-from tests.actions.conftest import SmtpServer, Webhook, _Handler  # noqa: E402
+from tests.actions.conftest import (  # noqa: E402
+    SmtpServer,
+    Webhook,
+    _Handler,
+    webhook_server,
+)
+
+__all__ = ["Webhook", "webhook_server"]  # the suites here import them from this module
 
 HOST = "127.0.0.1"
 Mode = Literal["relay", "refuse", "hang", "drop", "garbage"]
@@ -273,33 +279,6 @@ def smtp_server(password: str = "s3cret-pw") -> Iterator[SmtpServer]:
         yield state
     finally:
         controller.stop()
-
-
-@contextmanager
-def webhook_server() -> Iterator[Webhook]:
-    """A JSON webhook on 127.0.0.1 recording (path, payload) of each POST."""
-    state = Webhook(0)
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            payload = json.loads(self.rfile.read(length) or b"{}")
-            state.requests.append((self.path, payload))
-            self.send_response(state.status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer((HOST, 0), Handler)
-    state.port = int(server.server_port)
-    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    try:
-        yield state
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # -- a team watched through the real engine -----------------------------------
