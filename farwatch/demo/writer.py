@@ -25,24 +25,11 @@ from zoneinfo import ZoneInfo
 from farwatch.demo.messages import DemoCheckin
 from farwatch.demo.people import OWNER
 from farwatch.demo.team import DemoEntry, DemoTeam
+from farwatch.sources.csvroster import COLUMNS
 from farwatch.state import audit
 
-ROSTER_COLUMNS = (
-    "id",
-    "name",
-    "email",
-    "task",
-    "cap_hours",
-    "cap_period",
-    "rate",
-    "currency",
-    "timezone",
-    "hours",
-    "days",
-    "category",
-    "im",
-    "tracker_id",
-)
+# Every roster column but aliases (the demo workers have one address each).
+ROSTER_COLUMNS = tuple(c for c in COLUMNS if c != "aliases")
 TIMESHEET_COLUMNS = ("worker", "start", "end", "task")
 DEMO_ACTOR = "dana@brightleaf"
 """Who the demo's audit log says paused the paused worker."""
