@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import mailbox
 import os
-import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -181,9 +180,7 @@ def test_five_thousand_messages_then_a_cheap_poll(
             f"Subject: task {i}\r\n\r\nworking\r\n".encode()
         )
     source = MaildirSource("mail", {"path": str(root)})
-    started = time.perf_counter()
     first = source.fetch({}, NOW)
-    first_cost = time.perf_counter() - started
     assert len(first.checkins) == 5000
     assert len(json.dumps(first.cursor)) < 100_000
 
@@ -191,12 +188,11 @@ def test_five_thousand_messages_then_a_cheap_poll(
     real = maildir_module.summarize
     monkeypatch.setattr(maildir_module, "summarize", lambda raw: parsed.append(raw) or real(raw))
     (root / "new" / f"{base + 9999}.Mnew.host").write_bytes(b"From: late@x.co\r\n\r\nhi\r\n")
-    started = time.perf_counter()
     second = source.fetch(first.cursor, NOW)
-    second_cost = time.perf_counter() - started
     assert [c.who for c in second.checkins] == ["late@x.co"]
-    assert len(parsed) == 1  # only the new file was opened and parsed
-    assert second_cost < first_cost / 5
+    # Only the new file was opened and parsed: the cheapness, counted not timed
+    # (timings on a shared machine are noise; bench/ measures time).
+    assert len(parsed) == 1
 
 
 def test_missing_folder_and_not_a_maildir(tmp_path: Path) -> None:
