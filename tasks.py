@@ -56,7 +56,7 @@ def package_tree(dest: Path) -> None:
     """
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "farwatch", dest / "farwatch", ignore=ignore)
-    for folder in ("tui", "sources", "state", "themes"):
+    for folder in ("tui", "actions", "sources", "state", "themes"):
         shutil.copytree(ROOT / folder, dest / "farwatch" / folder, ignore=ignore)
 
 

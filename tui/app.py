@@ -3,7 +3,7 @@
 The app holds the latest derived data (statuses, source health, the time) and
 announces changes through two signals; screens subscribe and redraw
 themselves. Polling happens in thread workers (``farwatch.tui.polling``);
-actions open the screens the actions package provides (``farwatch.tui.hooks``).
+the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 """
 
 from __future__ import annotations
@@ -28,18 +28,18 @@ from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defau
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
 from farwatch.tui.engine_api import EngineLike, SchedulerLike
-from farwatch.tui.hooks import ActionHooks
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
 from farwatch.tui.tight_update import tighten
+from farwatch.tui.worker_dialogs import WorkerDialogs
 
 REDERIVE_EVERY = 30.0
 """Seconds between re-deriving levels from the clock alone (no poll)."""
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
 
-class FarwatchApp(ActionHooks, App[None]):
+class FarwatchApp(WorkerDialogs, App[None]):
     """The dashboard. Build it with ``build_app``."""
 
     TITLE = "farwatch"

@@ -15,6 +15,8 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from farwatch.state.poller import Scheduler
+from farwatch.state.watch import ChangeWatcher
 from farwatch.tui.engine_api import EngineLike, SchedulerLike
 from farwatch.tui.messages import DataReady
 
@@ -28,11 +30,7 @@ RELOAD_EVERY = 5.0
 
 
 def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
-    """The state package's scheduler over the engine's sources, if it is installed."""
-    try:
-        from farwatch.state.poller import Scheduler
-    except ImportError:
-        return None
+    """The state package's scheduler over the engine's sources."""
     intervals: dict[str, float] = dict(getattr(engine, "intervals", {}) or {})
     for name, source in engine.sources.items():
         intervals.setdefault(name, float(getattr(source, "default_interval", 60.0)))
@@ -65,10 +63,6 @@ class PollLoop:
 
     def _watch(self) -> None:
         """Poll a source as soon as it reports news (IMAP IDLE), not at its interval."""
-        try:
-            from farwatch.state.watch import ChangeWatcher
-        except ImportError:
-            return
 
         def changed(name: str) -> None:
             self.app.call_from_thread(self.poll_now, [name])

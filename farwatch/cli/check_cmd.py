@@ -18,6 +18,7 @@ import click
 
 from farwatch.cli.common import config_option, load
 from farwatch.sources.base import Source, SourceError
+from farwatch.sources.explain import explain
 from farwatch.sources.model import FetchResult
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
@@ -40,11 +41,7 @@ class CheckResult:
 
 
 def advice_for(error: SourceError) -> str:
-    """The network engineer's plain-words explanation, when it is installed."""
-    try:
-        from farwatch.sources.explain import explain
-    except ImportError:
-        return ""
+    """The plain-words explanation of a source error (empty when there is none)."""
     try:
         return explain(error)
     except Exception:  # advice is a nicety; never let it hide the error itself

@@ -108,11 +108,8 @@ def _run(session: DemoSession) -> None:
     from farwatch.sources.base import SourceError
     from farwatch.state.engine import Engine
     from farwatch.state.storage import CacheError
+    from farwatch.tui import app
 
-    try:
-        from farwatch.tui import app
-    except ImportError as exc:
-        raise UserError(f"the dashboard is not available in this install: {exc}") from exc
     try:
         engine = Engine(session.settings)
     except SourceError as exc:

@@ -1,16 +1,14 @@
 """The ``farwatch`` command: a click group whose commands load on demand.
 
 ``farwatch`` alone opens the dashboard. Each subcommand lives in its own
-module and is imported only when run (or listed by ``--help``), which keeps
-start-up quick and lets a command whose module is not installed simply be
-absent instead of breaking the others. Every command gets ``--config`` (see
+module and is imported only when run, which keeps start-up quick. Every
+command gets ``--config`` (see
 ``farwatch.cli.common``), even one that forgot to declare it.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -34,20 +32,11 @@ COMMANDS: dict[str, str] = {
 """Command name -> ``module:attribute`` of its ``click.Command``."""
 
 
-def _module_present(target: str) -> bool:
-    module = target.partition(":")[0]
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
-
-
 class LazyGroup(click.Group):
     """Loads commands from ``COMMANDS`` when first asked for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        lazy = [name for name, target in COMMANDS.items() if _module_present(target)]
-        return sorted({*self.commands, *lazy})
+        return sorted({*self.commands, *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
@@ -57,12 +46,7 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, _, attr = target.partition(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                return None  # not installed in this build: simply not a command
-            raise UserError(f"the {cmd_name!r} command cannot load: {exc}") from exc
+        module = importlib.import_module(module_name)
         command = getattr(module, attr, None)
         if not isinstance(command, click.Command):
             return None
@@ -119,10 +103,8 @@ def open_dashboard(ctx: click.Context) -> None:
     from farwatch.state.storage import CacheError
 
     settings = load(ctx).settings
-    try:
-        from farwatch.tui.app import run_dashboard
-    except ImportError as exc:
-        raise UserError(f"the dashboard is not available in this install: {exc}") from exc
+    from farwatch.tui.app import run_dashboard
+
     engine = _build_engine(Engine, settings)
     try:
         engine.open(writer=True)

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from farwatch.cli import actions_cmd
 from farwatch.cli.main import main
 from farwatch.state.settings import Settings
-
-from .conftest import FakeEngine, SmtpServer, Webhook, free_port, status
+from tests.servers.nudge_kit import FakeEngine, SmtpServer, Webhook, free_port, status
 
 WORKERS = [
     status(id="w1", name="Ana Reyes", email="ana@example.com"),

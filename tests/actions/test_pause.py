@@ -11,8 +11,14 @@ from farwatch.sources.model import RosterRow
 from farwatch.state import audit
 from farwatch.state.settings import Policy
 from farwatch.state.snapshot import CacheSnapshot
-
-from .conftest import FakeEngine, SmtpServer, StopSource, make_settings, running_entry, status
+from tests.servers.nudge_kit import (
+    FakeEngine,
+    SmtpServer,
+    StopSource,
+    make_settings,
+    running_entry,
+    status,
+)
 
 
 def engine_with_tracker(

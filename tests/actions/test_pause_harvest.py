@@ -13,8 +13,7 @@ from farwatch.sources.harvest import HarvestSource
 from farwatch.sources.model import RosterRow
 from farwatch.state import audit
 from farwatch.state.snapshot import CacheSnapshot
-
-from .conftest import FakeEngine, SmtpServer, make_settings, running_entry, status
+from tests.servers.nudge_kit import FakeEngine, SmtpServer, make_settings, running_entry, status
 
 BASE = "https://api.harvestapp.com/v2"
 USERS = {

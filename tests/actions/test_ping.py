@@ -13,8 +13,14 @@ from farwatch.actions.ping import plan_bulk, plan_ping, send_ping
 from farwatch.actions.templates import TemplateError
 from farwatch.actions.workers import AmbiguousWorker, UnknownWorker
 from farwatch.state import audit
-
-from .conftest import FakeEngine, SmtpServer, Webhook, free_port, make_settings, status
+from tests.servers.nudge_kit import (
+    FakeEngine,
+    SmtpServer,
+    Webhook,
+    free_port,
+    make_settings,
+    status,
+)
 
 
 def test_overdue_ping_arrives_by_email_and_webhook(

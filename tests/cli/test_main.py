@@ -110,14 +110,6 @@ def test_unknown_command_is_a_usage_error(run: Run) -> None:
     assert "No such command 'stauts'" in result.stderr
 
 
-def test_command_module_that_is_absent_is_simply_not_a_command(
-    run: Run, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setitem(cli_main.COMMANDS, "teleport", "farwatch.cli.no_such_module:teleport")
-    assert "teleport" not in run("--help").stdout
-    assert run("teleport").exit_code == 2
-
-
 @pytest.mark.parametrize("where", ["before", "after"])
 def test_other_modules_commands_get_config_too(
     run: Run, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch, where: str

@@ -46,7 +46,7 @@ from farwatch.state.settings import (  # noqa: E402
     Settings,
     SourceSettings,
 )
-from tests.actions.conftest import (  # noqa: E402
+from tests.servers.nudge_kit import (  # noqa: E402
     SmtpServer,
     Webhook,
     _Handler,

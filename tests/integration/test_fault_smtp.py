@@ -18,7 +18,7 @@ from servers import FaultProxy, Mode, make_engine, smtp_server
 from farwatch.actions.ping import ping
 from farwatch.state import audit
 from farwatch.state.settings import NudgeSettings
-from tests.actions.conftest import SmtpServer
+from tests.servers.nudge_kit import SmtpServer
 
 BOUND = 8.0  # seconds a failed ping may take with 1 s connect/read timeouts
 

@@ -13,6 +13,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from tui_fakes import FakeEngine, FakeScheduler
 
 from farwatch.tui.app import FarwatchApp, build_app
+from tests.servers.nudge_kit import smtp_server, webhook
+
+__all__ = ["smtp_server", "webhook"]  # the dialog tests send through real servers
 
 
 @pytest.fixture

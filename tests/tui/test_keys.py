@@ -184,7 +184,7 @@ async def test_keys_are_rebindable_by_id(tmp_path: object) -> None:
 
 
 class RecordingScreen(Screen[None]):
-    """Stands in for the actions package's screens: records how it was opened."""
+    """Stands in for the compose and confirm dialogs: records how it was opened."""
 
     opened: ClassVar[list[tuple[Any, ...]]] = []
 
@@ -196,10 +196,11 @@ class RecordingScreen(Screen[None]):
 async def test_p_x_r_and_shift_p_open_the_action_screens(
     app: FarwatchApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from farwatch.tui import hooks
+    from farwatch.tui import worker_dialogs
 
     RecordingScreen.opened = []
-    monkeypatch.setattr(hooks, "_screen_class", lambda module, name: RecordingScreen)
+    monkeypatch.setattr(worker_dialogs, "ComposeScreen", RecordingScreen)
+    monkeypatch.setattr(worker_dialogs, "ConfirmScreen", RecordingScreen)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p")  # cursor on Chen, the stalest
         engine, statuses = RecordingScreen.opened[-1]
@@ -216,20 +217,6 @@ async def test_p_x_r_and_shift_p_open_the_action_screens(
         await pilot.press("r")  # Chen is not paused: nothing opens
         assert len(RecordingScreen.opened) == 3
         assert any("Not paused" in n.message for n in app._notifications)
-
-
-async def test_without_the_actions_package_keys_say_so(
-    app: FarwatchApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from farwatch.tui import hooks
-
-    monkeypatch.setattr(hooks, "_screen_class", lambda module, name: None)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("p", "x")
-        messages = [n.message for n in app._notifications]
-        assert any("Ping is not available in this build" in m for m in messages)
-        assert any("Pause is not available in this build" in m for m in messages)
-        assert isinstance(app.screen, MainScreen)
 
 
 async def test_command_palette_offers_per_worker_actions(app: FarwatchApp) -> None:

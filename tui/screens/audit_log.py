@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
+from farwatch.state import audit
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.keyed import KeyedText, order_by
@@ -21,11 +22,7 @@ MAX_ROWS = 500
 
 
 def read_audit(path: Path, worker: str | None = None) -> list[Any]:
-    """Audit entries newest first (empty when the log or the module is missing)."""
-    try:
-        from farwatch.state import audit
-    except ImportError:
-        return []
+    """Audit entries newest first (empty when the log is missing or unreadable)."""
     try:
         return list(audit.read_entries(path, worker=worker))
     except OSError:

@@ -13,8 +13,14 @@ from farwatch.state import audit
 from farwatch.tui.app import FarwatchApp, build_app
 from farwatch.tui.screens.compose import ComposeScreen
 from farwatch.tui.widgets.worker_table import WorkerTable
-
-from .conftest import FakeEngine, SmtpServer, Webhook, free_port, make_settings, status
+from tests.servers.nudge_kit import (
+    FakeEngine,
+    SmtpServer,
+    Webhook,
+    free_port,
+    make_settings,
+    status,
+)
 
 pytestmark = pytest.mark.anyio
 

@@ -1,33 +1,24 @@
-"""Ping / pause / resume from the dashboard: the hooks the actions' screens plug into.
+"""Ping / pause / resume from the dashboard: opening the dialogs that act on workers.
 
-The actions package provides ``farwatch.tui.screens.compose.ComposeScreen``
-(write and send a ping) and ``farwatch.tui.screens.confirm.ConfirmScreen``
-(confirm a pause or resume). The dashboard opens them through these methods;
-a build without them says so plainly instead of pretending to act. Alerts
+``ComposeScreen`` writes and sends a ping, ``ConfirmScreen`` confirms a pause
+or resume; both call the action layer (``farwatch.actions``). Alerts
 (threshold crossings) are raised here too: a toast, the bell, an audit entry.
 """
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
 
+from farwatch.state import audit
 from farwatch.state.status import WorkerStatus
+from farwatch.tui.screens.compose import ComposeScreen
+from farwatch.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from farwatch.tui.alerts import Crossing
 
-UNAVAILABLE = "{what} is not available in this build (the actions package is not installed)"
 
-
-def _screen_class(module: str, name: str) -> Any | None:
-    try:
-        return getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-
-
-class ActionHooks:
+class WorkerDialogs:
     """Mixed into ``FarwatchApp``; relies on its ``engine``, ``by_id`` and ``notify``."""
 
     engine: Any
@@ -57,11 +48,7 @@ class ActionHooks:
         self._open_confirm(worker_id, "resume")
 
     def _open_compose(self, statuses: list[WorkerStatus]) -> None:
-        screen = _screen_class("farwatch.tui.screens.compose", "ComposeScreen")
-        if screen is None:
-            self._app.notify(UNAVAILABLE.format(what="Ping"), severity="warning", markup=False)
-            return
-        self._app.push_screen(screen(self.engine, statuses), self._action_done)
+        self._app.push_screen(ComposeScreen(self.engine, statuses), self._action_done)
 
     def _open_confirm(self, worker_id: str, action: str) -> None:
         status = self.by_id.get(worker_id)
@@ -73,12 +60,7 @@ class ActionHooks:
         if action == "pause" and status.paused:
             self._app.notify("Already paused", timeout=3, markup=False)
             return
-        screen = _screen_class("farwatch.tui.screens.confirm", "ConfirmScreen")
-        if screen is None:
-            what = action.capitalize()
-            self._app.notify(UNAVAILABLE.format(what=what), severity="warning", markup=False)
-            return
-        self._app.push_screen(screen(self.engine, status, action), self._action_done)
+        self._app.push_screen(ConfirmScreen(self.engine, status, action), self._action_done)
 
     def _action_done(self, _result: object = None) -> None:
         """An action screen closed: pause state may have changed, so re-derive now."""
@@ -104,8 +86,6 @@ class ActionHooks:
         app.run_worker(lambda: self._record(found), thread=True, group="audit")
 
     def _record(self, found: list[Crossing]) -> None:
-        from farwatch.state import audit
-
         path = self.engine.settings.audit_file
         for crossing in found:
             entry = audit.AuditEntry(

@@ -13,8 +13,7 @@ from farwatch.state import audit
 from farwatch.state.snapshot import CacheSnapshot
 from farwatch.tui.app import FarwatchApp, build_app
 from farwatch.tui.screens.confirm import ConfirmScreen
-
-from .conftest import (
+from tests.servers.nudge_kit import (
     FakeEngine,
     SmtpServer,
     StopSource,
@@ -22,7 +21,8 @@ from .conftest import (
     make_settings,
     running_entry,
 )
-from .test_tui_compose import screen_text, select, settle, team, toasts
+
+from .test_compose_screen import screen_text, select, settle, team, toasts
 
 pytestmark = pytest.mark.anyio
 
