@@ -21,12 +21,13 @@ from textual.signal import Signal
 from textual.theme import Theme
 
 from farwatch.state.clock import Clock
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
-from farwatch.tui.engine_api import EngineLike, SchedulerLike
+from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler

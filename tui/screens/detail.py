@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell, zone_of
 from farwatch.tui.palette import Palette
@@ -28,7 +29,7 @@ AUDIT_ROWS = 15
 CHART_WIDTH = 30
 
 
-def worker_history(engine: Any, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
+def worker_history(engine: EngineLike, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
     """Check-ins and time entries newest first (empty when the cache cannot be read)."""
     try:
         history = derive.worker_history(engine.snapshot(), worker_id)
