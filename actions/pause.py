@@ -93,7 +93,7 @@ def _identities(engine: EngineLike, worker: WorkerStatus) -> list[tuple[Source, 
     how (a running entry first). With no entries anywhere and a single such
     tracker, the roster's tracker id (or email) is tried.
     """
-    capable = [s for s in engine.sources.values() if getattr(s, "can_stop_timer", False)]
+    capable = [s for s in engine.sources.values() if s.can_stop_timer]
     if not capable:
         return []
     snap = engine.snapshot()
