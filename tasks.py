@@ -22,10 +22,12 @@ VENV = Path(os.environ.get("FARWATCH_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 
+PACKAGE_FOLDERS = ("farwatch", "tui", "actions", "sources", "state", "themes")
+
 TASKS = {
     "demo": ("farwatch demo on the bundled, live-simulated team", ""),
     "test": ("the whole test suite", "test"),
-    "lint": ("ruff, mypy and the layering contracts", "test,dev"),
+    "lint": ("ruff, vulture, mypy and the layering contracts", "test,dev"),
     "bench": ("every benchmark in bench/", "test"),
 }
 
@@ -56,7 +58,7 @@ def package_tree(dest: Path) -> None:
     """
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "farwatch", dest / "farwatch", ignore=ignore)
-    for folder in ("tui", "actions", "sources", "state", "themes"):
+    for folder in PACKAGE_FOLDERS[1:]:
         shutil.copytree(ROOT / folder, dest / "farwatch" / folder, ignore=ignore)
 
 
@@ -80,6 +82,7 @@ def main(argv: list[str]) -> None:
     elif task == "lint":
         run([str(BIN / "ruff"), "check", "."])
         run([str(BIN / "ruff"), "format", "--check", "."])
+        run([str(BIN / "vulture"), *PACKAGE_FOLDERS])  # allow-list: [tool.vulture]
         with tempfile.TemporaryDirectory(prefix="farwatch-lint-") as tree:
             package_tree(Path(tree))
             env = {**os.environ, "MYPYPATH": tree, "PYTHONPATH": tree}

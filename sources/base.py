@@ -119,7 +119,6 @@ class Source(ABC):
     default_interval: ClassVar[float] = 60.0
     can_stop_timer: ClassVar[bool] = False
     can_wait_for_change: ClassVar[bool] = False
-    provides_roster: ClassVar[bool] = False
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.name = name

@@ -51,7 +51,6 @@ class PollLoop:
         self.engine = engine
         self.scheduler = scheduler
         self.running: set[str] = set()
-        self.polls = 0
         self.watcher: ChangeWatcher | None = None
 
     def start(self) -> None:
@@ -135,7 +134,6 @@ class PollLoop:
             outcome = self.engine.poll_source(name)
         except Exception as exc:  # the engine refused (read-only, unknown source)
             error = str(exc) or type(exc).__name__
-        self.polls += 1
         if outcome is not None and outcome.ok:
             self._act_on_caps()
         self._post(source=name, outcome=outcome, error=error)
