@@ -16,7 +16,16 @@ from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell, zone_of
+from farwatch.tui.cells import (
+    age_ago,
+    burn_cell,
+    format_hours,
+    humanize_age,
+    live_age,
+    state_cell,
+    wall_age,
+    zone_of,
+)
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
@@ -117,7 +126,7 @@ def timeline(checkins: Sequence[CheckIn], now: datetime, palette: Palette) -> Te
         if index:
             text.append("\n")
         text.append(checkin.at.strftime("%a %d %H:%M  "))
-        text.append(f"{humanize_age((now - checkin.at).total_seconds())} ago  ", style="dim")
+        text.append(f"{age_ago((now - checkin.at).total_seconds())}  ", style="dim")
         text.append(f"[{checkin.kind}] ", style=palette.get("spark"))
         text.append_text(safe_text(checkin.subject, "bold", limit=80))
         line = clean(checkin.first_line, 100)
@@ -205,8 +214,12 @@ class DetailScreen(FarwatchScreen):
         if status.last_checkin is None:
             now_text.append("never")
         else:
-            age = humanize_age((now - status.last_checkin).total_seconds())
-            now_text.append(f"{age} ago", style=palette.checkin(status.checkin_level))
+            now_text.append(age_ago(wall_age(status, now)))
+            if status.checkin_work_age is not None:
+                work = humanize_age(live_age(status, now))
+                now_text.append(
+                    f" ({work} of working time)", style=palette.checkin(status.checkin_level)
+                )
             now_text.append("  ")
             now_text.append_text(safe_text(status.last_checkin_subject, "italic", limit=80))
         if status.paused:
