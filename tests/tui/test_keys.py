@@ -83,7 +83,7 @@ async def test_question_mark_opens_help_listing_keys(app: FarwatchApp) -> None:
         for words in ("Ping", "Pause", "Filter", "Sources", "ping_stale"):
             assert words in text
         # Enter opens a worker's detail: the table's own Enter must not hide it
-        assert any("enter" in line.lower() and "Detail" in line for line in text.splitlines())
+        assert any("⏎" in line and "Detail" in line for line in text.splitlines())
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
