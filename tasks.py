@@ -45,8 +45,15 @@ def ensure_env(extras: str) -> None:
         return
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     print(f"installing farwatch{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
-    run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PY), "-m", "pip", "install", "--quiet", "-e", target])
+    log = VENV / "install.log"
+    with log.open("w", encoding="utf-8") as sink:
+        for cmd in (
+            [str(PY), "-m", "pip", "install", "--upgrade", "pip"],
+            [str(PY), "-m", "pip", "install", "-e", target],
+        ):
+            if subprocess.call(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT):
+                sys.stderr.write(log.read_text(encoding="utf-8", errors="replace"))
+                sys.exit(f"installing farwatch failed; the full log is in {log}")
     stamp.write_text(digest)
 
 

@@ -51,6 +51,7 @@ ErrorKind = Literal[
     "parse",
     "not_found",
     "io",
+    "file",
     "unknown",
 ]
 
