@@ -34,8 +34,11 @@ UNDER = "under_cap"
 
 
 @contextlib.contextmanager
-def _locked(audit_path: Path) -> Iterator[None]:
-    lock = audit_path.with_name(audit_path.name + ".lock")
+def locked_beside(audit_path: Path, purpose: str = "") -> Iterator[None]:
+    """An exclusive lock across processes, on a file beside the audit log
+    (one per ``purpose``), for a decide-then-record step."""
+    suffix = f".{purpose}.lock" if purpose else ".lock"
+    lock = audit_path.with_name(audit_path.name + suffix)
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     try:
@@ -81,7 +84,7 @@ def check_auto_pause(
     path = engine.settings.audit_file
     events: list[AuditEntry] = []
     to_pause: list[WorkerStatus] = []
-    with _locked(path):  # the crossing record decides who acts, once
+    with locked_beside(path):  # the crossing record decides who acts, once
         crossed = _crossed(audit.read_entries(path))
         for s in capped:
             burn = s.burn if s.burn is not None else 0.0

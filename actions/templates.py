@@ -22,7 +22,15 @@ from string import Template
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
 
-SITUATIONS = ("overdue", "near_cap", "over_cap", "hello", "paused", "resumed")
+SITUATIONS = (
+    "overdue",
+    "near_cap",
+    "over_cap",
+    "hello",
+    "paused",
+    "resumed",
+    "shift_start",
+)
 
 PLACEHOLDERS = frozenset(
     {"name", "first_name", "task", "hours_used", "cap", "period", "burn", "last_checkin", "reason"}
@@ -59,6 +67,12 @@ BUILTIN: dict[str, tuple[str, str]] = {
         "Hi $first_name,\n\n"
         'Please stop working on "$task" for now and don\'t track more time on it. '
         "$reason\n\nI'll get back to you before you continue. Thanks!",
+    ),
+    "shift_start": (
+        "Good morning, $first_name",
+        "Hi $first_name,\n\n"
+        'Your working day has started. Could you send me a short note on your plan for "$task" '
+        "today?\n\nThanks!",
     ),
     "resumed": (
         'You can continue with "$task"',

@@ -43,6 +43,8 @@ except ImportError:  # pragma: no cover - Windows
 # the change happened (dry runs and failures do not pause anyone).
 PAUSE_ACTIONS = frozenset({"pause", "auto_pause"})
 RESUME_ACTIONS = frozenset({"resume", "auto_resume"})
+PING_ACTIONS = frozenset({"ping", "auto_ping"})
+"""Messages to a worker that the ping cooldown counts (manual and automatic)."""
 DONE = "done"
 INTENT = "intent"
 SENT = "sent"
@@ -400,7 +402,7 @@ def last_ping(path: Path, worker: str) -> datetime | None:
     outcomes: dict[str, list[str]] = {}
     intents: list[AuditEntry] = []
     for e in parsed.entries:
-        if e.worker != worker or e.action != "ping":
+        if e.worker != worker or e.action not in PING_ACTIONS:
             continue
         if e.outcome == INTENT:
             intents.append(e)

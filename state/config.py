@@ -37,12 +37,15 @@ from farwatch.state.config_types import (
     format_duration,
     parse_days,
     parse_hours,
+    parse_time_of_day,
     parse_timezone,
 )
 from farwatch.state.settings import (
     DEFAULT_RETENTION,
     CacheSettings,
+    DigestSettings,
     NudgeSettings,
+    OwnerSettings,
     Policy,
     Settings,
     Thresholds,
@@ -193,8 +196,23 @@ class _Validator(SourcesReader):
         audit_path = self._audit(top)
         nudge = self._nudge(top)
         ui = self._ui(top)
+        owner = self._owner(top)
+        digest = self._digest(top, owner)
         sources = self._sources(top)
-        top.finish(("thresholds", "policy", "defaults", "cache", "audit", "sources", "nudge", "ui"))
+        top.finish(
+            (
+                "thresholds",
+                "policy",
+                "defaults",
+                "cache",
+                "audit",
+                "sources",
+                "nudge",
+                "ui",
+                "owner",
+                "digest",
+            )
+        )
         settings = Settings(
             path=self.file,
             cache=cache,
@@ -204,6 +222,8 @@ class _Validator(SourcesReader):
             sources=sources,
             nudge=nudge,
             ui=ui,
+            owner=owner,
+            digest=digest,
             audit_path=audit_path,
         )
         return LoadedConfig(settings, tuple(self.warnings))
@@ -245,8 +265,23 @@ class _Validator(SourcesReader):
         policy = Policy(
             auto_pause_at_cap=t.get("auto_pause_at_cap", self.boolean, d.auto_pause_at_cap),
             nudge_cooldown=t.get("nudge_cooldown", self.duration(), d.nudge_cooldown),
+            auto_nudge=t.get("auto_nudge", self.boolean, d.auto_nudge),
+            auto_nudge_max_per_day=t.get(
+                "auto_nudge_max_per_day", self.count(1), d.auto_nudge_max_per_day
+            ),
+            shift_start_reminder=t.get(
+                "shift_start_reminder", self.duration(), d.shift_start_reminder
+            ),
         )
-        t.finish(("auto_pause_at_cap", "nudge_cooldown"))
+        t.finish(
+            (
+                "auto_pause_at_cap",
+                "nudge_cooldown",
+                "auto_nudge",
+                "auto_nudge_max_per_day",
+                "shift_start_reminder",
+            )
+        )
         return policy
 
     def _defaults(self, top: Table) -> WorkerDefaults:
@@ -300,6 +335,55 @@ class _Validator(SourcesReader):
         }
         t.finish(("email", "email_password_env", "templates"))
         return NudgeSettings(email=email, email_password_env=password_env, templates=templates)
+
+    def _owner(self, top: Table) -> OwnerSettings:
+        t = self._section(top, "owner")
+        d = OwnerSettings()
+        owner = OwnerSettings(
+            timezone=t.get("timezone", self.checked(parse_timezone), d.timezone),
+            quiet_hours=t.get("quiet_hours", self.checked(parse_hours), d.quiet_hours),
+        )
+        t.finish(("timezone", "quiet_hours"))
+        return owner
+
+    def _digest(self, top: Table, owner: OwnerSettings) -> DigestSettings:
+        t = self._section(top, "digest")
+        at = t.get("at", self.checked(parse_time_of_day), "")
+        zone = t.get("timezone", self.checked(parse_timezone), owner.timezone)
+        channels = t.get("channels", self.digest_channels, ())
+        if at and not channels:
+            raise self.fail(
+                t.key("channels"),
+                'at least one channel when [digest] at is set, like ["email:you@example.com"]',
+                [],
+            )
+        t.finish(("at", "timezone", "channels"))
+        return DigestSettings(at=at, timezone=zone, channels=channels)
+
+    def digest_channels(self, key: str, value: Any) -> tuple[str, ...]:
+        expected = (
+            'a list like ["email:you@example.com"] (email:ADDRESS, or an im value '
+            "in the roster's im form)"
+        )
+        if not isinstance(value, list):
+            raise self.fail(key, expected, value)
+        found: list[str] = []
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(f"{key}[{i + 1}]", expected, item)
+            if item.startswith("email:") and "@" not in item:
+                raise self.fail(f"{key}[{i + 1}]", "email:ADDRESS with an @", item)
+            found.append(item.strip())
+        return tuple(found)
+
+    def count(self, minimum: int) -> Any:
+        def parse(key: str, value: Any) -> int:
+            number = self.integer(key, value)
+            if number < minimum:
+                raise self.fail(key, f"a whole number of at least {minimum}", value)
+            return number
+
+        return parse
 
     def _ui(self, top: Table) -> UiSettings:
         t = self._section(top, "ui")

@@ -47,6 +47,26 @@ burn_warn = 0.8
 auto_pause_at_cap = false
 # How long before the same worker can be pinged again.
 nudge_cooldown = "30m"
+# Remind workers by themselves: the check-in-overdue ping when their working
+# time since the last check-in reaches checkin_warn (once per quiet spell, only
+# in their working hours, never while paused; a roster column auto_nudge = "no"
+# turns it off for one worker). Runs in "farwatch poll" and open dashboards.
+auto_nudge = false
+auto_nudge_max_per_day = 3
+# Also remind a worker this long after their day begins if they have not
+# checked in yet ("0s" for never).
+shift_start_reminder = "0s"
+
+[owner]
+# Your own timezone, and hours when alerts to you (the digest) wait until after.
+timezone = "UTC"
+# quiet_hours = "22:00-07:00"
+
+[digest]
+# One message a day to you: who is quiet, near or over the cap, paused, hours
+# and pay so far, failing sources, what changed. Also: farwatch digest --dry-run
+# at = "08:00"                          # in [digest] timezone (default: [owner] timezone)
+# channels = ["email:you@example.com"]  # email:ADDRESS, or an im value as in the roster
 
 [defaults]
 # Used for roster rows that leave these columns empty.

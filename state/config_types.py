@@ -59,6 +59,18 @@ parse_hours = _schedule_check(workhours.parse_hours, HOURS_EXPECTED)
 parse_days = _schedule_check(workhours.parse_days, DAYS_EXPECTED)
 
 
+TIME_OF_DAY_EXPECTED = 'a time of day like "08:00"'
+_TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_time_of_day(text: str) -> str:
+    """ "8:00" or "08:00" -> "08:00"; the digest's local sending time."""
+    match = _TIME_OF_DAY.match(text.strip())
+    if not match:
+        raise ValueError(TIME_OF_DAY_EXPECTED)
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
 def is_env_name(text: str) -> bool:
     """True for a plausible environment variable name (``FARWATCH_IMAP_PASSWORD``)."""
     return bool(_ENV_NAME.match(text))

@@ -31,6 +31,13 @@ class Policy:
     """Pause a worker automatically when their burn reaches 100%."""
     nudge_cooldown: float = 30 * 60.0
     """Seconds before the same worker can be pinged again without --force."""
+    auto_nudge: bool = False
+    """Remind workers by themselves when a check-in is overdue (``state.cadence``)."""
+    auto_nudge_max_per_day: int = 3
+    """Automatic reminders per worker per local day, at most."""
+    shift_start_reminder: float = 0.0
+    """Seconds after a worker's day begins to remind them if they have not checked
+    in; 0 means no start-of-shift reminder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +85,27 @@ class NudgeSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class OwnerSettings:
+    """The owner's own day: alerts to the owner wait out their quiet hours."""
+
+    timezone: str = "UTC"
+    quiet_hours: str = ""
+    """Local window(s) like "22:00-07:00"; empty means never quiet."""
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    """The owner's daily digest (``farwatch digest``, and the poll loops)."""
+
+    at: str = ""
+    """Local time of day, "08:00"; empty means no automatic digest."""
+    timezone: str = ""
+    """Defaults to ``[owner] timezone``."""
+    channels: tuple[str, ...] = ()
+    """Each ``email:ADDRESS`` or an im reference in the roster's ``im`` form."""
+
+
+@dataclass(frozen=True, slots=True)
 class UiSettings:
     theme: str = "farwatch-dark"
     bell: bool = True
@@ -100,6 +128,8 @@ class Settings:
     sources: tuple[SourceSettings, ...] = ()
     nudge: NudgeSettings = field(default_factory=NudgeSettings)
     ui: UiSettings = field(default_factory=UiSettings)
+    owner: OwnerSettings = field(default_factory=OwnerSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
     audit_path: Path | None = None
     """The audit log (JSON Lines); default beside the cache."""
 

@@ -139,6 +139,7 @@ class PollLoop:
             error = str(exc) or type(exc).__name__
         if outcome is not None and outcome.ok:
             self._act_on_caps()
+        self._keep_cadence()
         self._post(source=name, outcome=outcome, error=error)
 
     def _act_on_caps(self) -> None:
@@ -162,6 +163,20 @@ class PollLoop:
                     severity="warning",
                     markup=False,
                 )
+
+    def _keep_cadence(self) -> None:
+        """Automatic reminders and the owner's digest, exactly once across processes."""
+        try:
+            from farwatch.actions.cadence import run_reminders
+            from farwatch.actions.owner_outbox import deliver_owner_messages, queue_digest_if_due
+
+            run_reminders(self.engine)
+            queue_digest_if_due(self.engine)
+            deliver_owner_messages(self.engine)
+        except Exception as exc:  # reminders must never stop polling
+            self.app.call_from_thread(
+                self.app.notify, f"automatic reminders failed: {exc}", severity="error", markup=False
+            )
 
     def _name_of(self, worker_id: str) -> str:
         from farwatch.state.text import strip_control

@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "resume": "farwatch.cli.actions_cmd:resume",
     "log": "farwatch.cli.actions_cmd:log",
     "pay": "farwatch.cli.pay_cmd:pay",
+    "digest": "farwatch.cli.digest_cmd:digest",
 }
 """Command name -> ``module:attribute`` of its ``click.Command``."""
 

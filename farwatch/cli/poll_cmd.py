@@ -108,6 +108,10 @@ def _sigterm_stops() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+CADENCE_EVERY = 30.0
+"""Seconds between looks for due reminders when no source is due (minute precision)."""
+
+
 def run_forever(engine: Engine, width: int, *, stop: threading.Event | None = None) -> None:
     """Poll each source when due until Ctrl-C, SIGTERM or ``stop`` is set."""
     stop = stop or threading.Event()
@@ -129,7 +133,8 @@ def run_forever(engine: Engine, width: int, *, stop: threading.Event | None = No
                 for name in due:
                     _poll_one(engine, scheduler, name, width)
                 if not due:
-                    _sleep(stop, changed, _sleep_for(scheduler, now))
+                    keep_cadence(engine)
+                    _sleep(stop, changed, min(CADENCE_EVERY, _sleep_for(scheduler, now)))
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
@@ -171,6 +176,22 @@ def _poll_one(engine: Engine, scheduler: Scheduler, name: str, width: int) -> No
         click.echo(f"{stamp}  {outcome_line(outcome, width)}")
         if outcome.ok:
             act_on_caps(engine)
+    keep_cadence(engine)
+
+
+def keep_cadence(engine: Engine) -> None:
+    """Automatic reminders and the owner's digest/alerts, each sent exactly once."""
+    from farwatch.actions.cadence import run_reminders
+    from farwatch.actions.owner_outbox import deliver_owner_messages, queue_digest_if_due
+
+    try:
+        for event in run_reminders(engine):
+            if event.outcome == "intent":
+                click.echo(f"auto_ping: {strip_control(event.worker)} {strip_control(event.detail)}")
+        queue_digest_if_due(engine)
+        deliver_owner_messages(engine)
+    except Exception as exc:  # reminders must never stop the poller
+        click.echo(f"farwatch: automatic reminders failed: {strip_control(str(exc))}", err=True)
 
 
 def act_on_caps(engine: Engine) -> None:
