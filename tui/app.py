@@ -21,6 +21,7 @@ from textual.signal import Signal
 from textual.theme import Theme
 
 from farwatch.state.audit import AuditEntry
+from farwatch.state.cadence import Reminder
 from farwatch.state.clock import Clock
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -83,6 +84,8 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.snapshot = CacheSnapshot()
         """The cache the rows were derived from (the detail screen's history)."""
         self.audit_entries: list[AuditEntry] = []
+        self.reminders: list[Reminder] = []
+        """Automatic reminders to come, soonest first (the header shows the next)."""
         """The audit log, newest first, as last read by a worker thread."""
         self.now: datetime = self.clock()
         self.palette = Palette(name="")
@@ -152,6 +155,8 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
             self.snapshot = message.snapshot
         if message.audit is not None:
             self.audit_entries = message.audit
+        if message.reminders is not None:
+            self.reminders = message.reminders
         if message.statuses is not None:
             self._accept(message.statuses, message.health or self.health, message.now)
             self.data_signal.publish(None)

@@ -11,6 +11,7 @@ from datetime import datetime
 from textual.message import Message
 
 from farwatch.state.audit import AuditEntry
+from farwatch.state.cadence import Reminder
 from farwatch.state.poller import PollOutcome
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
@@ -35,8 +36,11 @@ class DataReady(Message):
         error: str | None = None,
         snapshot: CacheSnapshot | None = None,
         audit: list[AuditEntry] | None = None,
+        reminders: list[Reminder] | None = None,
     ) -> None:
         super().__init__()
+        self.reminders = reminders
+        """Automatic reminders to come, soonest first (None: not worked out)."""
         self.statuses = statuses
         """None when deriving failed (the previous rows stay on screen)."""
         self.health = health

@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
 from farwatch.state.engine_api import EngineLike
+from farwatch.state.cadence import Reminder
 from farwatch.state.poller import PollOutcome, Scheduler
+from farwatch.state.status import WorkerStatus
 from farwatch.state.watch import ChangeWatcher
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
@@ -208,6 +210,7 @@ class PollLoop:
             self.app.post_message(message)
             return
         entries = read_audit(self.engine.settings.audit_file)
+        reminders = next_reminders(self.engine, refresh.statuses, now)
         self.app.post_message(
             DataReady(
                 refresh.statuses,
@@ -215,9 +218,22 @@ class PollLoop:
                 now,
                 snapshot=refresh.snapshot,
                 audit=entries,
+                reminders=reminders,
                 **extra,
             )
         )
+
+
+def next_reminders(
+    engine: EngineLike, statuses: list[WorkerStatus], now: datetime
+) -> list[Reminder] | None:
+    """Who will be reminded automatically next (None when that cannot be worked out)."""
+    from farwatch.actions.cadence import upcoming
+
+    try:
+        return upcoming(engine, statuses, now)
+    except Exception:  # the header simply shows no forecast
+        return None
 
 
 def read_audit(path: Path) -> list[AuditEntry]:

@@ -49,7 +49,7 @@ class WeekEngine(FakeEngine):
         at = self.now
         rows = []
         for w in super().statuses(now):
-            seen = [c for c in CHECKINS[w.id] if c <= at]
+            seen = [c for c in CHECKINS.get(w.id, []) if c <= at]
             rows.append(replace(w, last_checkin=max(seen) if seen else None))
         return rows
 
@@ -78,7 +78,7 @@ def week_engine(tmp_path: Path, smtp: SmtpServer, hook: Webhook) -> WeekEngine:
         RosterRow("ana", "Ana Reyes", timezone="Asia/Manila", hours="09:00-17:00", days="Mon-Fri"),
         RosterRow("ben", "Ben Ode", timezone="America/New_York", hours="09:00-17:00", days="Mon-Fri"),
         RosterRow("chi", "Chi Das", timezone="Asia/Dhaka", hours="10:00-18:00", days="Sun-Thu"),
-        RosterRow("dee", "Dee Opt", timezone="UTC", hours="00:00-24:00", days="daily",
+        RosterRow("dee", "Dee Opt", timezone="UTC", hours="09:00-17:00", days="daily",
                   extra={"Auto nudge": "no"}),
     ]
     engine.snap = CacheSnapshot(roster={"sheet": rows})

@@ -280,7 +280,8 @@ def test_unknown_section(tmp_path: Path) -> None:
     path = write(tmp_path, "[theshold]\n")
     assert error_of(path) == (
         f'{path}: theshold: unknown key (did you mean "thresholds"?); expected one of the keys '
-        "the top level takes: thresholds, policy, defaults, cache, audit, sources, nudge, ui"
+        "the top level takes: thresholds, policy, defaults, cache, audit, sources, nudge, ui, "
+        "owner, digest"
     )
 
 

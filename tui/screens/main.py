@@ -4,16 +4,33 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from datetime import tzinfo
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
+from farwatch.state.cadence import Reminder
+from farwatch.state.status import WorkerStatus
+from farwatch.state.text import strip_control
 from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.header import FarwatchHeader
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.worker_table import WorkerTable
+
+
+def next_reminder(
+    reminders: list[Reminder], by_id: dict[str, WorkerStatus], zone: tzinfo | None
+) -> str:
+    """ "  · next reminder: Ana Reyes at Tue 09:15" (the owner's display zone)."""
+    if not reminders:
+        return ""
+    first = reminders[0]
+    who = strip_control(by_id[first.worker].name) if first.worker in by_id else first.worker
+    what = "overdue" if first.kind == "overdue" else "start of shift"
+    return f"  · next reminder: {who} at {first.due.astimezone(zone):%a %H:%M} ({what})"
 
 
 class MainScreen(FarwatchScreen):
@@ -72,7 +89,8 @@ class MainScreen(FarwatchScreen):
     def _update_header(self, summary_too: bool = True) -> None:
         fw = self.fw
         if summary_too:
-            self.header.set_summary(summary(fw.statuses), self.view_description())
+            line = summary(fw.statuses) + next_reminder(fw.reminders, fw.by_id, fw.display_zone)
+            self.header.set_summary(line, self.view_description())
         self.header.set_status(
             failing=fw.failing_sources(),
             read_only=fw.read_only_holder(),
