@@ -75,9 +75,7 @@ def upcoming(
         return []
     schedules, skip = roster_schedules(engine)
     entries = audit.read_entries(engine.settings.audit_file)
-    return plan_reminders(
-        statuses, schedules, entries, rules, now or engine.clock(), skip=skip
-    )
+    return plan_reminders(statuses, schedules, entries, rules, now or engine.clock(), skip=skip)
 
 
 @dataclass(frozen=True, slots=True)

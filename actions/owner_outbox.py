@@ -43,7 +43,9 @@ def owner_channels(settings: Settings) -> list[Channel]:
         is_email = kind == "email"
         owner = _owner_status(email=rest if is_email else "", im="" if is_email else spec)
         wanted = "email" if is_email else "im"
-        found.extend(c for c in channels_mod.channels_for(settings.nudge, owner) if c.kind == wanted)
+        found.extend(
+            c for c in channels_mod.channels_for(settings.nudge, owner) if c.kind == wanted
+        )
     return found
 
 
@@ -51,11 +53,30 @@ def _owner_status(email: str, im: str) -> WorkerStatus:
     """The owner as a message recipient (channels are built per recipient)."""
     epoch = datetime(2000, 1, 1, tzinfo=UTC)
     return WorkerStatus(
-        id="owner", name="owner", email=email, category="", timezone="UTC", local_time=epoch,
-        task="", task_source="none", running=False, paused=False, working_now=False,
-        last_checkin=None, last_checkin_subject="", checkin_age=None, checkin_work_age=None,
-        checkin_level="never", hours_used=0.0, cap_hours=None, cap_period="week",
-        period_start=None, burn=None, burn_level="no_cap", cap_eta=None, checkins_total=0,
+        id="owner",
+        name="owner",
+        email=email,
+        category="",
+        timezone="UTC",
+        local_time=epoch,
+        task="",
+        task_source="none",
+        running=False,
+        paused=False,
+        working_now=False,
+        last_checkin=None,
+        last_checkin_subject="",
+        checkin_age=None,
+        checkin_work_age=None,
+        checkin_level="never",
+        hours_used=0.0,
+        cap_hours=None,
+        cap_period="week",
+        period_start=None,
+        burn=None,
+        burn_level="no_cap",
+        cap_eta=None,
+        checkins_total=0,
         im=im,
     )
 
@@ -69,7 +90,9 @@ def make_digest(engine: EngineLike, now: datetime | None = None) -> Digest:
     return build_digest(refresh.statuses, refresh.health, report, entries, at, zone)
 
 
-def queue(engine: EngineLike, action: str, key: str, subject: str, body: str, detail: str = "") -> AuditEntry:
+def queue(
+    engine: EngineLike, action: str, key: str, subject: str, body: str, detail: str = ""
+) -> AuditEntry:
     return audit.append(
         engine.settings.audit_file,
         AuditEntry(
@@ -95,7 +118,14 @@ def queue_digest_if_due(engine: EngineLike) -> AuditEntry | None:
         if day is None:
             return None
         digest = make_digest(engine, now)
-        return queue(engine, DIGEST_ACTION, f"digest:{day.isoformat()}", digest.subject, digest.body, digest.summary())
+        return queue(
+            engine,
+            DIGEST_ACTION,
+            f"digest:{day.isoformat()}",
+            digest.subject,
+            digest.body,
+            digest.summary(),
+        )
 
 
 def pending(entries: list[AuditEntry]) -> list[AuditEntry]:
@@ -148,7 +178,9 @@ def deliver_owner_messages(engine: EngineLike) -> list[AuditEntry]:
                         action=DELIVER,
                         channel=channel.kind,
                         outcome="sent" if result.ok else "failed",
-                        detail=f"{queued.id} to {channel.target}" if result.ok else f"{queued.id} {result.error}",
+                        detail=f"{queued.id} to {channel.target}"
+                        if result.ok
+                        else f"{queued.id} {result.error}",
                         intent_id=intent.id,
                         time=engine.clock(),
                     ),

@@ -91,21 +91,25 @@ def last_pinged(entries: Iterable[AuditEntry], worker: str) -> datetime | None:
             intents.append(e)
         elif e.intent_id:
             outcomes.setdefault(e.intent_id, set()).add(e.outcome)
-    went = [
-        e.time for e in intents if e.id not in outcomes or SENT in outcomes[e.id]
-    ]
+    went = [e.time for e in intents if e.id not in outcomes or SENT in outcomes[e.id]]
     return max(went, default=None)
 
 
 def last_auto(entries: Iterable[AuditEntry], worker: str) -> datetime | None:
     """When the latest automatic reminder to ``worker`` was decided."""
     return max(
-        (e.time for e in entries if e.worker == worker and e.action == AUTO_ACTION and e.outcome == INTENT),
+        (
+            e.time
+            for e in entries
+            if e.worker == worker and e.action == AUTO_ACTION and e.outcome == INTENT
+        ),
         default=None,
     )
 
 
-def _sent_on_day(entries: Sequence[AuditEntry], worker: str, schedule: Schedule, at: datetime) -> int:
+def _sent_on_day(
+    entries: Sequence[AuditEntry], worker: str, schedule: Schedule, at: datetime
+) -> int:
     day = schedule.local(at).date()
     return sum(
         1
@@ -132,7 +136,11 @@ def _settle(
     at = max(due, now)  # overdue while farwatch was not running: now
     for _ in range(16):
         moved = False
-        if last is not None and rules.cooldown > 0 and at < last + timedelta(seconds=rules.cooldown):
+        if (
+            last is not None
+            and rules.cooldown > 0
+            and at < last + timedelta(seconds=rules.cooldown)
+        ):
             at = last + timedelta(seconds=rules.cooldown)
             moved = True
         if not schedule.is_working(at):
@@ -142,7 +150,9 @@ def _settle(
             at, moved = start, True
         if _sent_on_day(entries, worker, schedule, at) >= rules.max_per_day:
             local = schedule.local(at)
-            midnight = (local + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+            midnight = (local + timedelta(days=1)).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
             start = schedule.next_start(midnight)
             if start is None:
                 return None
@@ -223,9 +233,7 @@ def plan_reminders(
             ("overdue", _overdue(status, schedule, rules, done)),
             (
                 "shift_start",
-                _shift_start(
-                    status, schedule, rules, done, now, last_auto(entries, status.id)
-                ),
+                _shift_start(status, schedule, rules, done, now, last_auto(entries, status.id)),
             ),
         ]
         best: Reminder | None = None

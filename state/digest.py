@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from farwatch.state.audit import AuditEntry
 from farwatch.state.pay import PayReport
@@ -55,7 +54,9 @@ class Digest:
 
     def summary(self) -> str:
         """The groups as one line for the audit record (names without spaces)."""
-        return " ".join(f"{g}={','.join(n.replace(' ', '+') for n in self.groups[g])}" for g in GROUPS)
+        return " ".join(
+            f"{g}={','.join(n.replace(' ', '+') for n in self.groups[g])}" for g in GROUPS
+        )
 
 
 def parse_summary(detail: str) -> dict[str, set[str]]:
@@ -165,7 +166,7 @@ def quiet_until(quiet_hours: str, zone: str, now: datetime) -> datetime | None:
         return None
     tz = parse_timezone(zone or "UTC")
     name = getattr(tz, "key", zone or "UTC")
-    quiet = Schedule(tz if isinstance(tz, ZoneInfo) else tz, parse_hours(quiet_hours), frozenset(range(7)), name)
+    quiet = Schedule(tz, parse_hours(quiet_hours), frozenset(range(7)), name)
     if not quiet.is_working(now):
         return None
     for _start, end in quiet.intervals(now, now + timedelta(days=2)):

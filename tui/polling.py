@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
-from farwatch.state.engine_api import EngineLike
 from farwatch.state.cadence import Reminder
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.poller import PollOutcome, Scheduler
 from farwatch.state.status import WorkerStatus
 from farwatch.state.watch import ChangeWatcher
@@ -177,7 +177,10 @@ class PollLoop:
             deliver_owner_messages(self.engine)
         except Exception as exc:  # reminders must never stop polling
             self.app.call_from_thread(
-                self.app.notify, f"automatic reminders failed: {exc}", severity="error", markup=False
+                self.app.notify,
+                f"automatic reminders failed: {exc}",
+                severity="error",
+                markup=False,
             )
 
     def _name_of(self, worker_id: str) -> str:

@@ -26,12 +26,21 @@ def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
         channels = owner_channels(settings)
         if dry_run or send:
             if not channels:
-                raise UserError('no [digest] channels configured (e.g. channels = ["email:you@example.com"])')
+                raise UserError(
+                    'no [digest] channels configured (e.g. channels = ["email:you@example.com"])'
+                )
             where = ", ".join(c.label for c in channels)
             if dry_run:
                 click.echo(f"would send to {where}:\n")
             else:
-                queue(engine, DIGEST_ACTION, f"digest:manual:{now:%Y%m%dT%H%M%S}", made.subject, made.body, made.summary())
+                queue(
+                    engine,
+                    DIGEST_ACTION,
+                    f"digest:manual:{now:%Y%m%dT%H%M%S}",
+                    made.subject,
+                    made.body,
+                    made.summary(),
+                )
                 results = deliver_owner_messages(engine)
                 failed = [e for e in results if e.outcome == "failed"]
                 for e in failed:

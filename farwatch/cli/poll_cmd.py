@@ -187,7 +187,9 @@ def keep_cadence(engine: Engine) -> None:
     try:
         for event in run_reminders(engine):
             if event.outcome == "intent":
-                click.echo(f"auto_ping: {strip_control(event.worker)} {strip_control(event.detail)}")
+                click.echo(
+                    f"auto_ping: {strip_control(event.worker)} {strip_control(event.detail)}"
+                )
         queue_digest_if_due(engine)
         deliver_owner_messages(engine)
     except Exception as exc:  # reminders must never stop the poller

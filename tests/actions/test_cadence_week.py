@@ -25,7 +25,11 @@ from tests.servers.nudge_kit import FakeEngine, SmtpServer, Webhook, status
 
 START = datetime(2026, 3, 5, tzinfo=UTC)
 END = datetime(2026, 3, 12, tzinfo=UTC)
-MANILA, NEW_YORK, DHAKA = ZoneInfo("Asia/Manila"), ZoneInfo("America/New_York"), ZoneInfo("Asia/Dhaka")
+MANILA, NEW_YORK, DHAKA = (
+    ZoneInfo("Asia/Manila"),
+    ZoneInfo("America/New_York"),
+    ZoneInfo("Asia/Dhaka"),
+)
 
 
 def local(zone: ZoneInfo, day: int, hh: int, mm: int = 0) -> datetime:
@@ -33,10 +37,16 @@ def local(zone: ZoneInfo, day: int, hh: int, mm: int = 0) -> datetime:
 
 
 CHECKINS = {
-    "ana": [local(MANILA, 4, 16, 30)] + [local(MANILA, d, 10) for d in (5, 6, 9, 10, 11)],
-    "ben": [local(NEW_YORK, 4, 16, 30)]
-    + [local(NEW_YORK, 5, 10), local(NEW_YORK, 6, 10), local(NEW_YORK, 9, 11)]
-    + [local(NEW_YORK, 10, 10), local(NEW_YORK, 11, 10), local(NEW_YORK, 11, 12, 30)],
+    "ana": [local(MANILA, 4, 16, 30), *(local(MANILA, d, 10) for d in (5, 6, 9, 10, 11))],
+    "ben": [
+        local(NEW_YORK, 4, 16, 30),
+        local(NEW_YORK, 5, 10),
+        local(NEW_YORK, 6, 10),
+        local(NEW_YORK, 9, 11),  # late on Monday
+        local(NEW_YORK, 10, 10),
+        local(NEW_YORK, 11, 10),
+        local(NEW_YORK, 11, 12, 30),  # twice on Wednesday
+    ],
     "chi": [local(DHAKA, 4, 17, 30), local(DHAKA, 5, 11)],
 }
 PAUSE = (datetime(2026, 3, 8, tzinfo=UTC), local(DHAKA, 10, 12))
@@ -69,17 +79,27 @@ def week_engine(tmp_path: Path, smtp: SmtpServer, hook: Webhook) -> WeekEngine:
     )
     workers = [
         status(id="ana", name="Ana Reyes", email="ana@example.com", timezone="Asia/Manila"),
-        status(id="ben", name="Ben Ode", email="", im=hook.url("/ben"), timezone="America/New_York"),
+        status(
+            id="ben", name="Ben Ode", email="", im=hook.url("/ben"), timezone="America/New_York"
+        ),
         status(id="chi", name="Chi Das", email="chi@example.com", timezone="Asia/Dhaka"),
         status(id="dee", name="Dee Opt", email="dee@example.com", timezone="UTC"),
     ]
     engine = WeekEngine(settings, workers, now=START)
     rows = [
         RosterRow("ana", "Ana Reyes", timezone="Asia/Manila", hours="09:00-17:00", days="Mon-Fri"),
-        RosterRow("ben", "Ben Ode", timezone="America/New_York", hours="09:00-17:00", days="Mon-Fri"),
+        RosterRow(
+            "ben", "Ben Ode", timezone="America/New_York", hours="09:00-17:00", days="Mon-Fri"
+        ),
         RosterRow("chi", "Chi Das", timezone="Asia/Dhaka", hours="10:00-18:00", days="Sun-Thu"),
-        RosterRow("dee", "Dee Opt", timezone="UTC", hours="09:00-17:00", days="daily",
-                  extra={"Auto nudge": "no"}),
+        RosterRow(
+            "dee",
+            "Dee Opt",
+            timezone="UTC",
+            hours="09:00-17:00",
+            days="daily",
+            extra={"Auto nudge": "no"},
+        ),
     ]
     engine.snap = CacheSnapshot(roster={"sheet": rows})
     return engine

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from datetime import tzinfo
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
