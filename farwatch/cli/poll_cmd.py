@@ -82,6 +82,7 @@ def poll(once: bool) -> None:
             outcomes = engine.poll_all()
             print_outcomes(outcomes, width)
             act_on_caps(engine)
+            keep_cadence(engine)
             if not any(o.ok for o in outcomes):
                 raise click.exceptions.Exit(1)
             return
