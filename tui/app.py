@@ -8,10 +8,7 @@ the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 
 from __future__ import annotations
 
-import signal
-import threading
 from datetime import datetime, tzinfo
-from types import FrameType
 from typing import ClassVar
 
 from rich.console import RenderableType
@@ -31,6 +28,7 @@ from farwatch.tui.engine_api import EngineLike, SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
+from farwatch.tui.quitting import QuitGuard
 from farwatch.tui.tight_update import tighten
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -243,22 +241,10 @@ def build_app(
 def run_dashboard(engine: EngineLike) -> None:
     """Run the dashboard in this terminal until the owner quits (the CLI's entry).
 
-    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, so the
-    caller's clean-up runs: the cache lock is released, the demo folder removed.
+    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, and so
+    does the terminal vanishing, so the caller's clean-up runs: the cache lock
+    is released, the demo folder removed (see ``farwatch.tui.quitting``).
     """
     app = build_app(engine)
-    hangups = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-    previous = {sig: signal.getsignal(sig) for sig in hangups}
-
-    def quit_app(_signum: int, _frame: FrameType | None) -> None:
-        app.exit()
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in hangups:
-            signal.signal(sig, quit_app)
-    try:
+    with QuitGuard(app):
         app.run()
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
