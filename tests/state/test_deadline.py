@@ -52,7 +52,7 @@ def test_each_source_gets_its_configured_or_default_deadline(
     file = tmp_path / "config.toml"
     settings = parse_config(config(tmp_path, f"[[sources]]\n{table}\n"), file).settings
     engine = Engine(settings)
-    [(name, deadline)] = engine.deadlines.items()
+    [deadline] = engine.deadlines.values()
     assert deadline == expected
 
 
