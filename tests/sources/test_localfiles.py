@@ -37,7 +37,7 @@ def ends(step: Callable[[], T]) -> T:
     def run() -> None:
         try:
             box["value"] = step()
-        except BaseException as exc:  # noqa: BLE001 - handed back to the test
+        except BaseException as exc:  # handed back to the test
             box["error"] = exc
 
     thread = threading.Thread(target=run, daemon=True)
