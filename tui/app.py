@@ -28,7 +28,7 @@ from farwatch.tui.engine_api import EngineLike, SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
-from farwatch.tui.quitting import QuitGuard
+from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.tight_update import tighten
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -242,9 +242,11 @@ def run_dashboard(engine: EngineLike) -> None:
     """Run the dashboard in this terminal until the owner quits (the CLI's entry).
 
     SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, and so
-    does the terminal vanishing, so the caller's clean-up runs: the cache lock
+    does the terminal vanishing, so the caller's clean-up runs (an input that is
+    not a terminal at all is refused up front): the cache lock
     is released, the demo folder removed (see ``farwatch.tui.quitting``).
     """
+    require_terminal()
     app = build_app(engine)
     with QuitGuard(app):
         app.run()

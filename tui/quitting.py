@@ -108,6 +108,20 @@ def _end_now(code: int) -> None:
     os._exit(code)
 
 
+def require_terminal() -> None:
+    """Refuse to start on an input that is not a terminal: at its end (``/dev/null``,
+    a closed pipe) the app's input thread would spin, and no key could quit it.
+
+    Raises:
+        SystemExit: with the reason, which Python prints; the caller's clean-up runs.
+    """
+    if _stdin_fd() is None:
+        raise SystemExit(
+            "farwatch: the dashboard needs a terminal to read keys from, and standard "
+            "input is not one; `farwatch status` prints the same view for scripts"
+        )
+
+
 def _stdin_fd() -> int | None:
     try:
         fd = sys.__stdin__.fileno() if sys.__stdin__ is not None else None

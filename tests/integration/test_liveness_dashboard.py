@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -25,7 +26,7 @@ from liveness_kit import (
     status_json,
     wait_until,
 )
-from local_team import LocalTeam
+from local_team import FARWATCH, LocalTeam
 
 AT = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=20)
 
@@ -87,3 +88,19 @@ def test_the_dashboard_exits_when_its_terminal_vanishes(
     finally:
         dash.close()
     assert_saved(team)
+
+
+def test_the_dashboard_refuses_an_input_at_its_end_instead_of_spinning(team: LocalTeam) -> None:
+    """Standard input from /dev/null is at its end from the start: no key can ever
+    quit, so the dashboard says why and exits rather than spin on it."""
+    done = subprocess.run(
+        [FARWATCH, "--config", str(team.config)],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "the dashboard needs a terminal to read keys from" in done.stderr
+    assert "Traceback" not in done.stderr
