@@ -86,9 +86,7 @@ class HarvestSource(TrackerSource):
             timeout=self.timeout,
         )
 
-    def _follow(
-        self, path: str, params: dict[str, Any], key: str, listing: Listing
-    ) -> list[Any]:
+    def _follow(self, path: str, params: dict[str, Any], key: str, listing: Listing) -> list[Any]:
         """Every item under ``key`` (as sent: callers check each), following ``links.next``."""
         rows: list[Any] = []
         url = f"{self.base_url}{path}"

@@ -113,7 +113,9 @@ def list_field(source: str, data: Any, keys: tuple[str, ...], what: str) -> list
     wanted = " or ".join(f"'{k}'" for k in keys)
     if not isinstance(data, dict):
         raise malformed(
-            source, what, f"expected an object, got {json_type(data)} (a {wanted} list belongs there)"
+            source,
+            what,
+            f"expected an object, got {json_type(data)} (a {wanted} list belongs there)",
         )
     for key in keys:
         if key in data:
@@ -362,7 +364,9 @@ class TrackerSource(Source, abc.ABC):
             running = self.fetch_running(now)
             running_read_whole = self._complete("running", skipped)
             entries: dict[str, TimeEntry] = {}
-            window = self.window_for_unconfirmed(state, running, self._entries_window(state, now), now)
+            window = self.window_for_unconfirmed(
+                state, running, self._entries_window(state, now), now
+            )
             fetched: dict[str, TimeEntry] | None = None
             if window is not None:
                 skipped = sum(self._skipped.values())
