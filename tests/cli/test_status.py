@@ -207,7 +207,9 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     result = run("status", "--now", NOW, "--config", str(team_config))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("2 workers, 0 late, 0 over cap  (as of 2025-03-04 10:00 UTC)\n")
+    assert out.startswith(
+        "2 workers, 0 stale, 0 over cap, 0 paused  (as of 2025-03-04 10:00 UTC)\n"
+    )
     lines = out.splitlines()
     ana = next(line for line in lines if line.startswith("Ana Reyes"))
     assert ana.split() == [

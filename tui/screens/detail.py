@@ -14,8 +14,18 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell, zone_of
+from farwatch.tui.cells import (
+    age_ago,
+    burn_cell,
+    format_hours,
+    humanize_age,
+    live_age,
+    state_cell,
+    wall_age,
+    zone_of,
+)
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
@@ -28,7 +38,7 @@ AUDIT_ROWS = 15
 CHART_WIDTH = 30
 
 
-def worker_history(engine: Any, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
+def worker_history(engine: EngineLike, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
     """Check-ins and time entries newest first (empty when the cache cannot be read)."""
     try:
         history = derive.worker_history(engine.snapshot(), worker_id)
@@ -116,7 +126,7 @@ def timeline(checkins: Sequence[CheckIn], now: datetime, palette: Palette) -> Te
         if index:
             text.append("\n")
         text.append(checkin.at.strftime("%a %d %H:%M  "))
-        text.append(f"{humanize_age((now - checkin.at).total_seconds())} ago  ", style="dim")
+        text.append(f"{age_ago((now - checkin.at).total_seconds())}  ", style="dim")
         text.append(f"[{checkin.kind}] ", style=palette.get("spark"))
         text.append_text(safe_text(checkin.subject, "bold", limit=80))
         line = clean(checkin.first_line, 100)
@@ -207,8 +217,12 @@ class DetailScreen(FarwatchScreen):
         if status.last_checkin is None:
             now_text.append("never")
         else:
-            age = humanize_age((now - status.last_checkin).total_seconds())
-            now_text.append(f"{age} ago", style=palette.checkin(status.checkin_level))
+            now_text.append(age_ago(wall_age(status, now)))
+            if status.checkin_work_age is not None:
+                work = humanize_age(live_age(status, now))
+                now_text.append(
+                    f" ({work} of working time)", style=palette.checkin(status.checkin_level)
+                )
             now_text.append("  ")
             now_text.append_text(safe_text(status.last_checkin_subject, "italic", limit=80))
         if status.paused:
