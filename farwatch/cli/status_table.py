@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
-from farwatch.state.text import strip_control
+from farwatch.state.text import plural, strip_control
 
 LEVEL_WORDS = {
     "ok": "ok",
@@ -124,11 +124,6 @@ def sources_table(
         return "No sources configured."
     # An error is never cut: what is wrong is often at its end ("... does not exist").
     return "\n".join([table(headers, rows, width, flex=0), *errors])
-
-
-def plural(count: int, word: str) -> str:
-    """``1 worker``, ``2 workers``, ``1 record``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def team_summary(statuses: Sequence[WorkerStatus]) -> str:

@@ -178,6 +178,7 @@ class DetailScreen(FarwatchScreen):
     def __init__(self, worker_id: str) -> None:
         super().__init__()
         self.worker_id = worker_id
+        self._title_minute: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -194,6 +195,26 @@ class DetailScreen(FarwatchScreen):
                 yield Static(id=f"detail-{section}", classes="section", markup=False)
         yield KeyBar()
 
+    def _show_title(self, status: WorkerStatus) -> None:
+        """Name, category, timezone and the worker's local time as of the app's clock."""
+        local = self.fw.now.astimezone(zone_of(status.timezone) or UTC)
+        title = Text.assemble(state_cell(status, self.fw.palette), " ", end="")
+        title.append_text(safe_text(status.name or status.id, "bold", limit=60))
+        title.append(f"  ·  {clean(status.category, 10) or 'no category'}  ·  ")
+        title.append_text(safe_text(status.timezone, limit=40))
+        title.append(f" {local.strftime('%H:%M')}")
+        self._title_minute = local.replace(second=0, microsecond=0)
+        self.query_one("#detail-title", Static).update(title)
+
+    def on_tick(self) -> None:
+        """The local time in the title follows the clock, not the last derive."""
+        status = self.fw.by_id.get(self.worker_id)
+        if status is None:
+            return
+        minute = self.fw.now.astimezone(zone_of(status.timezone) or UTC)
+        if minute.replace(second=0, microsecond=0) != self._title_minute:
+            self._show_title(status)
+
     def on_data(self) -> None:
         fw = self.fw
         status = fw.by_id.get(self.worker_id)
@@ -202,12 +223,7 @@ class DetailScreen(FarwatchScreen):
             return
         now, palette = fw.now, fw.palette
         checkins, entries = worker_history(fw.engine, self.worker_id)
-        title = Text.assemble(state_cell(status, palette), " ", end="")
-        title.append_text(safe_text(status.name or status.id, "bold", limit=60))
-        title.append(f"  ·  {clean(status.category, 10) or 'no category'}  ·  ")
-        title.append_text(safe_text(status.timezone, limit=40))
-        title.append(f" {status.local_time.strftime('%H:%M')}")
-        self.query_one("#detail-title", Static).update(title)
+        self._show_title(status)
         now_text = Text(end="")
         now_text.append("Task: ", style="bold")
         now_text.append_text(safe_text(status.task or "—", limit=120))
