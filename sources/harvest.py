@@ -26,7 +26,7 @@ ended the listing early: an error, never a complete window.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, SourceError, StopResult, TimerNotRunning
@@ -71,8 +71,6 @@ class HarvestSource(TrackerSource):
     def __init__(self, name: str, options: Any) -> None:
         super().__init__(name, options)
         self.account = str(self.opt("account") or "")
-        self._read_at = datetime.now(UTC)
-        """When the answers being read were fetched (the poll's ``now``)."""
 
     def make_client(self) -> ApiClient:
         return ApiClient(
@@ -178,7 +176,7 @@ class HarvestSource(TrackerSource):
         if hours is None:
             self.skip(what, "hours is not a number of hours")
             return None
-        at = date_only_instant(day, self._read_at)
+        at = date_only_instant(day, self.read_at)
         return TimeEntry(
             key=f"harvest:{entry_id}",
             who=self.who(uid),
@@ -198,7 +196,6 @@ class HarvestSource(TrackerSource):
         return out
 
     def fetch_running(self, now: datetime) -> list[TimeEntry]:
-        self._read_at = now
         return [e for e in self._entries({"is_running": "true"}, "running") if e.running]
 
     def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:

@@ -257,10 +257,11 @@ class TogglSource(TrackerSource):
         fetched: dict[str, TimeEntry] | None,
         now: datetime,
     ) -> list[TimeEntry]:
-        """Close vanished timers once confirmed stopped; remember the rest as open."""
+        """Close vanished timers once confirmed stopped; the rest stay open (and are
+        reported open, so an entries window cannot drop them either)."""
         live = {e.key for e in running}
         still_open: dict[str, dict[str, Any]] = {}
-        closing: list[TimeEntry] = []
+        out: list[TimeEntry] = []
         for key, seen in _open(state).items():
             if key in live:
                 continue
@@ -269,17 +270,18 @@ class TogglSource(TrackerSource):
             )
             stop = self._stop_of(seen)
             if stop is not None:
-                closing.append(replace(entry, end=stop))
+                out.append(replace(entry, end=stop))
             elif fetched is not None and key in fetched:
                 continue  # the report has it, with its stop time
             elif fetched is not None and key not in self._report_running:
-                closing.append(replace(entry, end=max(seen["seen"], entry.start)))
-            else:
+                out.append(replace(entry, end=max(seen["seen"], entry.start)))
+            else:  # unconfirmed: still running as far as farwatch knows
+                out.append(entry)
                 still_open[key] = _open_doc(entry, seen["seen"])
         for entry in running:
             still_open[entry.key] = _open_doc(entry, now)
         state["open"] = still_open
-        return closing
+        return out
 
     def _stop_of(self, seen: dict[str, Any]) -> datetime | None:
         """The stop time the activity listing shows for a known running timer, if any."""

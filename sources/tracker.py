@@ -74,14 +74,15 @@ def date_span(lo: datetime, hi: datetime) -> tuple[date, date]:
     return first.date(), last.date()
 
 
-def date_only_instant(day: date, now: datetime) -> datetime:
+def date_only_instant(day: date, now: datetime | None) -> datetime:
     """Bookkeeping instant of a date-only entry read at ``now``.
 
     The latest moment ``day`` begins anywhere (00:00 at UTC-12), but never after
     ``now``: ``state`` places the entry at the worker's own midnight of ``day``
     or at this instant, whichever is earlier, so it is never in the future.
     """
-    return min(datetime.combine(day, time(), UTC) - EARLIEST_OFFSET, now)
+    latest = datetime.combine(day, time(), UTC) - EARLIEST_OFFSET
+    return latest if now is None else min(latest, now)
 
 
 def within(entry: TimeEntry, lo: datetime, hi: datetime) -> bool:
@@ -271,6 +272,8 @@ class TrackerSource(Source, abc.ABC):
         self.users: Users = {}
         self._skipped: Counter[tuple[str, str]] = Counter()
         self._truncated: dict[Listing, list[str]] = {}
+        self.read_at: datetime | None = None
+        """The ``now`` of the fetch under way: when its answers were read."""
 
     def opt(self, key: str) -> Any:
         return option_value(self.config, self.options, key)
@@ -358,6 +361,7 @@ class TrackerSource(Source, abc.ABC):
         state: dict[str, Any] = dict(cursor)
         self._skipped.clear()
         self._truncated.clear()
+        self.read_at = now
         try:
             self._refresh_users(state, now, result)
             skipped = sum(self._skipped.values())
