@@ -32,6 +32,8 @@ from farwatch.sources.base import SourceError
 from farwatch.sources.clockify import ClockifySource
 from farwatch.sources.model import TimeEntry
 from farwatch.state.cache import Cache
+from farwatch.state.clock import frozen_clock
+from farwatch.state.poller import poll_sources
 from tests.sources.tracker_team import DAY, NOW, hours, iso, utc
 
 WID = "64a687e29ae1f428e7ebe303"
@@ -192,11 +194,10 @@ def test_a_report_without_its_list_fails_and_the_cache_keeps_every_entry(
         respx.post(REPORT).mock(
             return_value=httpx.Response(200, json={"totals": [], "entries": []})
         )
-        with pytest.raises(SourceError) as caught:
-            source.fetch({}, later)
-    assert caught.value.kind == "parse"
-    assert "'timeEntries' or 'timeentries'" in caught.value.message
-    assert "entries" in caught.value.message  # the keys it did have
+        (outcome,) = poll_sources([source], cache, frozen_clock(later))
+    assert not outcome.ok and outcome.error is not None and outcome.error.kind == "parse"
+    assert "'timeEntries' or 'timeentries'" in outcome.error.message
+    assert "entries" in outcome.error.message  # the keys it did have
     after = cache.snapshot().entries["clockify"]
     cache.close()
     assert sorted(e.key for e in after) == before and len(before) == len(STOPPED) + 1

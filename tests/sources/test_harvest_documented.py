@@ -16,7 +16,7 @@ Team: see ``tracker_team``. All figures below are worked by hand.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ import respx
 from farwatch.sources.base import SourceError
 from farwatch.sources.harvest import HarvestSource
 from farwatch.state.cache import Cache
+from farwatch.state.clock import frozen_clock
+from farwatch.state.poller import poll_sources
 from tests.sources.tracker_team import DAY, NOW, hours
 
 BASE = "https://api.harvestapp.com/v2"
@@ -158,9 +160,13 @@ def test_an_answer_without_time_entries_fails_and_the_cache_keeps_every_entry(
     before = sorted((e.key, e.end, e.day) for e in cache.snapshot().entries["harvest"])
     renamed = {**page([]), "entries": []}
     del renamed["time_entries"]
-    with pytest.raises(SourceError) as caught:
-        fetch(source, lambda _: httpx.Response(200, json=renamed))
-    assert caught.value.kind == "parse" and "'time_entries'" in caught.value.message
+    with respx.mock:
+        respx.get(f"{BASE}/users").mock(return_value=httpx.Response(200, json=USERS))
+        respx.get(f"{BASE}/time_entries").mock(return_value=httpx.Response(200, json=renamed))
+        (outcome,) = poll_sources([source], cache, frozen_clock(NOW + timedelta(days=2)))
+    error = outcome.error
+    assert not outcome.ok and error is not None and error.kind == "parse"
+    assert "no 'time_entries' list" in error.message
     after = sorted((e.key, e.end, e.day) for e in cache.snapshot().entries["harvest"])
     cache.close()
     assert after == before and len(before) == len(DATED) + 1

@@ -28,9 +28,10 @@ import httpx
 import pytest
 import respx
 
-from farwatch.sources.base import SourceError
 from farwatch.sources.toggl import TogglSource
 from farwatch.state.cache import Cache
+from farwatch.state.clock import frozen_clock
+from farwatch.state.poller import poll_sources
 from tests.sources.tracker_team import DAY, NOW, TEAM, hours, utc
 
 WID = 4561855
@@ -159,9 +160,10 @@ def test_a_search_answer_that_is_not_a_list_fails_and_the_cache_keeps_every_entr
     before = sorted((e.key, e.end) for e in cache.snapshot().entries["toggl"])
     with respx.mock:
         routes(activity(), lambda _: httpx.Response(200, json={"data": []}))
-        with pytest.raises(SourceError) as caught:
-            source.fetch({}, NOW + timedelta(days=2))
-    assert caught.value.kind == "parse" and "time entry search" in caught.value.message
+        (outcome,) = poll_sources([source], cache, frozen_clock(NOW + timedelta(days=2)))
+    error = outcome.error
+    assert not outcome.ok and error is not None and error.kind == "parse"
+    assert "time entry search: expected a list, got an object" in error.message
     after = sorted((e.key, e.end) for e in cache.snapshot().entries["toggl"])
     cache.close()
     assert after == before and len(before) == len(STOPPED) + 1
