@@ -207,7 +207,7 @@ def _cap_seconds(row: RosterRow) -> float | None:
     return float(cap) * 3600.0
 
 
-def _placed(entry: TimeEntry, schedule: Schedule) -> TimeEntry:
+def placed(entry: TimeEntry, schedule: Schedule) -> TimeEntry:
     """A date-only entry at the start of its day on the worker's calendar.
 
     Its ``start`` is never later than the moment it was read, so a day that had
@@ -373,7 +373,7 @@ def _status(
     now: datetime,
 ) -> WorkerStatus:
     schedule, schedule_problems = schedule_for(row, settings.defaults)
-    entries = [_placed(e, schedule) for e in entries]
+    entries = [placed(e, schedule) for e in entries]
     problems = list(schedule_problems)
     period, period_problem = _cap_period(row, settings.defaults)
     if period_problem:

@@ -47,6 +47,7 @@ DATED = [
     ("kiri", "2025-03-04", 1.0),
     ("mnl", "2025-03-04", 1.0),
     ("ppg", "2025-03-04", 1.0),
+    ("bog", "2025-03-03", 1.0),  # a second hour on Monday: same day, same hours, still counted
 ]
 
 
@@ -140,13 +141,13 @@ def test_date_only_hours_land_on_each_workers_own_day(
     assert hours(tmp_path, "harvest", result, "week") == {
         "kiri": 2.0,  # Mon 1 + Tue 1
         "mnl": 3.5,  # Mon 1 + Tue 1 + running: 0.5 before the restart + 1 h since
-        "bog": 1.0,  # Mon 1
+        "bog": 2.0,  # Mon 1 + Mon 1 (two entries, alike but for their ids)
         "ppg": 2.0,  # Mon 1 + the 03-04 hour, placed when it was read
     }
     assert hours(tmp_path, "harvest", result, "month") == {
         "kiri": 2.75,  # 03-01 0.25 + 03-02 0.5 + 03-03 1 + 03-04 1
         "mnl": 4.25,  # 0.25 + 0.5 + 1 + 1 + 1.5 running
-        "bog": 1.75,  # 0.25 + 0.5 + 1
+        "bog": 2.75,  # 0.25 + 0.5 + 1 + 1
         "ppg": 2.75,  # 0.25 + 0.5 + 1 + 1
     }
 
