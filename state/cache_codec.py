@@ -9,7 +9,7 @@ dataclass default, so the file survives small model changes in both directions.
 from __future__ import annotations
 
 from dataclasses import fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
@@ -102,6 +102,7 @@ def entry_doc(source: str, entry: TimeEntry, seen: datetime) -> Doc:
     doc["start"] = iso(entry.start)
     doc["end"] = iso_or_none(entry.end)
     doc["accrued_seconds"] = float(entry.accrued_seconds)
+    doc["day"] = entry.day.isoformat() if entry.day is not None else None
     doc["seen"] = iso(seen)
     return doc
 
@@ -110,6 +111,8 @@ def entry(doc: Doc) -> tuple[TimeEntry, datetime]:
     values = {k: doc[k] for k in _ENTRY_FIELDS if k in doc}
     values["start"] = parse_time(values.get("start"))
     values["end"] = parse_time_or_none(values.get("end"))
+    day = values.get("day")
+    values["day"] = date.fromisoformat(day) if isinstance(day, str) else None
     seen = parse_time(doc["seen"]) if "seen" in doc else values["end"] or values["start"]
     return TimeEntry(**values), seen
 

@@ -426,6 +426,10 @@ class Schedule:
     def _midnight(self, day: date) -> datetime:
         return self._instant(day, 0)
 
+    def day_start(self, day: date) -> datetime:
+        """The instant (UTC) the worker's local ``day`` begins."""
+        return self._midnight(day).astimezone(UTC)
+
 
 def _aware(at: datetime) -> datetime:
     if at.tzinfo is None:
