@@ -87,9 +87,7 @@ def human(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
-def build(
-    path: Path, team: list[RosterRow], count: int, workers: int, rng: random.Random
-) -> None:
+def build(path: Path, team: list[RosterRow], count: int, workers: int, rng: random.Random) -> None:
     cache = Cache.open(path, retention=0)
     cache.apply("sheet", FetchResult(roster=team, roster_complete=True), NOW)
     cache.apply("mail", FetchResult(checkins=checkins("base", count, workers, rng)), NOW)
