@@ -211,7 +211,16 @@ class Schedule:
     workers with the same hours makes a whole team's derive fast.
     """
 
-    __slots__ = ("_day_cache", "_pattern", "days", "tz", "tz_name", "windows")
+    __slots__ = (
+        "_day_cache",
+        "_day_seconds",
+        "_midnights",
+        "_pattern",
+        "days",
+        "tz",
+        "tz_name",
+        "windows",
+    )
 
     _CACHE_LIMIT = 4096
     _HORIZON_DAYS = 400
@@ -227,6 +236,8 @@ class Schedule:
         self.days = days
         self._day_cache: dict[date, tuple[Interval, ...]] = {}
         self._pattern: tuple[float, ...] | None = None
+        self._midnights: dict[date, datetime] = {}
+        self._day_seconds: dict[date, float] = {}
 
     @classmethod
     def parse(cls, timezone: str, hours: str, days: str) -> Schedule:
@@ -375,9 +386,19 @@ class Schedule:
         total = weeks * sum(pattern)
         total += sum(pattern[(first.weekday() + i) % 7] for i in range(rest))
         for day in _days_near_offset_changes(self.tz, first, last):
-            exact = self._measured(self._midnight(day), self._midnight(day + timedelta(days=1)))
-            total += exact - pattern[day.weekday()]
+            total += self._exact_day(day) - pattern[day.weekday()]
         return total
+
+    def _exact_day(self, day: date) -> float:
+        """Working seconds of one local day, from its real intervals (kept: workers share
+        schedules, and the days around a change of offset are the same for all of them)."""
+        found = self._day_seconds.get(day)
+        if found is None:
+            if len(self._day_seconds) >= self._CACHE_LIMIT:
+                self._day_seconds.clear()
+            end = self._midnight(day + timedelta(days=1))
+            found = self._day_seconds[day] = self._measured(self._midnight(day), end)
+        return found
 
     def _weekday_seconds(self) -> tuple[float, ...]:
         """Working seconds of each local weekday (Monday first) when the UTC offset holds
@@ -423,9 +444,16 @@ class Schedule:
         start = _aware(start)
         if seconds <= 0:
             return start
+        first_day = start.astimezone(self.tz).date() - timedelta(days=1)
+        last_day = first_day + timedelta(days=self._HORIZON_DAYS)
         remaining = timedelta(seconds=seconds)
         covered = start  # working time before this instant is already counted
-        for a, b in self._raw_from(start.astimezone(self.tz).date() - timedelta(days=1), None):
+        skip = self._skip_weeks(start, seconds, last_day, until)
+        if skip is not None:
+            covered, worked = skip
+            remaining -= timedelta(seconds=worked)
+            first_day = covered.astimezone(self.tz).date() - timedelta(days=1)
+        for a, b in self._raw_from(first_day, last_day):
             if until is not None and a > until:
                 return None
             a = max(a, covered)
@@ -436,6 +464,24 @@ class Schedule:
             remaining -= b - a
             covered = b
         return None
+
+    def _skip_weeks(
+        self, start: datetime, seconds: float, last_day: date, until: datetime | None
+    ) -> tuple[datetime, float] | None:
+        """A local midnight, whole weeks on, that ``seconds`` of work from ``start`` surely
+        passes (three weeks short of the pattern's estimate), and the working seconds up
+        to it; None when not worth it."""
+        weeks = int(seconds // sum(self._weekday_seconds())) - 3
+        if weeks < 1:
+            return None
+        day = min(start.astimezone(self.tz).date() + timedelta(days=7 * weeks), last_day)
+        target = self._midnight(day)
+        if target <= start or (until is not None and target > until):
+            return None
+        worked = self.working_seconds_between(start, target)
+        if worked >= seconds:
+            return None  # the estimate was off (it never should be); walk it all
+        return target, worked
 
     def period_start(self, period: str, at: datetime) -> datetime | None:
         """Start (UTC) of the cap period containing ``at``, on the worker's calendar.
@@ -474,7 +520,12 @@ class Schedule:
         raise ValueError(f"unknown cap period {period!r} (expected one of {', '.join(PERIODS)})")
 
     def _midnight(self, day: date) -> datetime:
-        return self._instant(day, 0)
+        found = self._midnights.get(day)
+        if found is None:
+            if len(self._midnights) >= self._CACHE_LIMIT:
+                self._midnights.clear()
+            found = self._midnights[day] = self._instant(day, 0)
+        return found
 
 
 _WALK_DAYS = 14
@@ -494,7 +545,7 @@ def _days_near_offset_changes(tz: tzinfo, first: date, last: date) -> list[date]
     for year in range(first.year, last.year + 1):
         for change in _offset_changes(tz, year):
             local = change.astimezone(tz).date()
-            for near in range(-2, 3):
+            for near in (-1, 0, 1):  # a window of the day before may reach in
                 day = local + timedelta(days=near)
                 if first <= day < last:
                     found.add(day)
