@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from farwatch.state import audit
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.screens.compose import ComposeScreen
-from farwatch.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from farwatch.tui.alerts import Crossing
@@ -48,6 +46,8 @@ class WorkerDialogs:
         self._open_confirm(worker_id, "resume")
 
     def _open_compose(self, statuses: list[WorkerStatus]) -> None:
+        from farwatch.tui.screens.compose import ComposeScreen  # apprise: on first use
+
         self._app.push_screen(ComposeScreen(self.engine, statuses), self._action_done)
 
     def _open_confirm(self, worker_id: str, action: str) -> None:
@@ -60,6 +60,8 @@ class WorkerDialogs:
         if action == "pause" and status.paused:
             self._app.notify("Already paused", timeout=3, markup=False)
             return
+        from farwatch.tui.screens.confirm import ConfirmScreen  # apprise: on first use
+
         self._app.push_screen(ConfirmScreen(self.engine, status, action), self._action_done)
 
     def _action_done(self, _result: object = None) -> None:
