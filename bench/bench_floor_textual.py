@@ -23,7 +23,7 @@ from textual.widgets import DataTable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from floor_app import BareDashboard  # noqa: E402
+from floor_app import BareDashboard
 
 SIZE = (120, 40)
 

@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bigteam import NOW, build
 from bench_status import farwatch_command
+from bigteam import NOW, build
 from figures import Figure
 
 PARSE_ONLY = """

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -39,6 +40,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from floor_app import READY
+
 from farwatch.sources.model import CapPeriod, CheckIn, FetchResult, RosterRow, TimeEntry
 from farwatch.state.cache import Cache
 from farwatch.state.engine import Engine
@@ -46,7 +49,6 @@ from farwatch.state.settings import CacheSettings, Settings, UiSettings
 from farwatch.tui.app import build_app
 from farwatch.tui.messages import DataReady
 from farwatch.tui.widgets.worker_table import WorkerTable
-from floor_app import READY
 
 ZONES = ("Asia/Manila", "Africa/Lagos", "Europe/Kyiv", "America/Sao_Paulo", "Asia/Kolkata", "UTC")
 CATEGORIES = ("BPO", "KPO", "TSO", "VA")
@@ -210,10 +212,8 @@ def _drain(fds: list[int], seconds: float, totals: list[int]) -> None:
     while (left := end - time.monotonic()) > 0:
         ready, _, _ = select.select(fds, [], [], left)
         for fd in ready:
-            try:
+            with contextlib.suppress(OSError):  # the app has exited
                 totals[fds.index(fd)] += len(os.read(fd, 65536))
-            except OSError:
-                pass
 
 
 def _per_minute(samples: list[tuple[float, float, int]], step: float) -> tuple[float, ...]:

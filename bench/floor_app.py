@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import ClassVar
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -24,7 +25,7 @@ READY = "Floor ready"
 class BareDashboard(App[None]):
     """``rows`` workers in a DataTable; with ``clock``, the header ticks every second."""
 
-    BINDINGS = [Binding("q", "quit", READY)]
+    BINDINGS: ClassVar = [Binding("q", "quit", READY)]
 
     def __init__(self, rows: int, clock: bool = False) -> None:
         super().__init__()

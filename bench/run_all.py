@@ -140,7 +140,10 @@ def cache_figures(quick: bool) -> list[Figure]:
     load = grab(rf"farwatch: open read-only \+ snapshot\s+{_TIME}", out, src)
     load_floor = grab(rf"floor: orjson.loads \+ rows as plain dicts\s+{_TIME}", out, src)
     scale = grab(r"cache of ([\d,]+) workers and ([\d,]+) check-ins \(([\d.]+) MB\)", out, src)
-    sizes = grab(r"persist ratio to the floor: ([\d.]+)x at ([\d.]+) MB, ([\d.]+)x at ([\d.]+) MB", out, src)
+    sizes = grab(
+        r"persist ratio to the floor: ([\d.]+)x at ([\d.]+) MB, ([\d.]+)x at ([\d.]+) MB", out, src
+    )
+    tiny_batch = seconds(batch[1], batch[2])
     fw_s = seconds(fw[1], fw[2])
     per_insert = seconds(single[2], single[3])
     size = f"{scale[1]} workers / {scale[2]} check-ins, {scale[3]} MB"
@@ -155,7 +158,7 @@ def cache_figures(quick: bool) -> list[Figure]:
             note=(
                 f"into a cache of {size}; the ratio at a quarter the size: {sizes[3]}x at "
                 f"{sizes[4]} MB (it would rise if the cost grew faster than the file); "
-                f"TinyDB's own JSONStorage: insert_multiple() {seconds(batch[1], batch[2]):,.2f} s, "
+                f"TinyDB's own JSONStorage: insert_multiple() {tiny_batch:,.2f} s, "
                 f"insert() per record {per_insert:,.1f} s"
                 + (" (projected from a sample)" if "*" in single[0] else "")
             ),
@@ -266,7 +269,10 @@ def tui_figures(quick: bool) -> list[Figure]:
     out = run_script("bench_tui.py", *args, timeout=1200.0)
     src = "bench_tui.py"
     figures: list[Figure] = []
-    for label, target in (("200 workers", "<= 1.2x"), ("1,000 workers / 100,000 check-ins", "<= 1.5x")):
+    for label, target in (
+        ("200 workers", "<= 1.2x"),
+        ("1,000 workers / 100,000 check-ins", "<= 1.5x"),
+    ):
         block = grab(
             rf"first frame, whole process, {label} .*\n\s+farwatch dashboard:\s+([\d.]+) ms\n"
             rf"\s+floor app:\s+([\d.]+) ms",
