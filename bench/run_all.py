@@ -5,15 +5,16 @@
 Runs the per-area benches in ``bench/`` (the cache, derive, IMAP, trackers
 and dashboard scripts as child processes whose output is read back; the
 status and memory benches in-process) and prints the machine, then one table:
-the farwatch figure, its floor measured in the same run (the cheapest thing
-that could do the job: a bare Textual app, Python + orjson reading the same
-file, TinyDB's own storage, a full sync), their ratio and the target from
-the issue. Ratios travel between machines; absolute times do not.
+the farwatch figure, its floor measured in the same run, alternated with it
+or beside it (the cheapest thing that could do the job: a bare Textual app
+started as a process, orjson reading or saving the same data, a full sync),
+their ratio and the target from the issue. Ratios travel between machines
+and survive a busy one; absolute times do not.
 
-``--quick`` (under ~2 minutes) uses fewer runs, a shorter idle window and a
-1,000-message mailbox; the full suite takes a few minutes. ``--markdown
-FILE`` also writes the table as Markdown for the README. A bench that fails
-shows as a FAILED row with its reason; the exit status is then 1.
+``--quick`` uses fewer runs, a 30 s idle window and a 1,000-message mailbox;
+the full suite takes ten minutes or more. ``--markdown FILE`` also writes
+the table as Markdown for the README. A bench that fails shows as a FAILED
+row with its reason; the exit status is then 1.
 """
 
 from __future__ import annotations
@@ -476,7 +477,7 @@ def markdown(rows: list[Row], host: list[tuple[str, str]], mode: str) -> str:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs; under ~2 minutes")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, shorter windows")
     parser.add_argument("--markdown", type=Path, metavar="FILE", help="also write Markdown here")
     parser.add_argument(
         "--only", nargs="+", choices=[b.name for b in BENCHES], help="run only these benches"
