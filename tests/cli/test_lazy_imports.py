@@ -110,9 +110,10 @@ def test_help_summaries_match_the_commands() -> None:
     """The summaries ``--help`` shows without importing are each command's own."""
     import click
 
-    from farwatch.cli.main import SUMMARIES, main
+    from farwatch.cli.main import COMMANDS, SUMMARIES, main
 
     ctx = click.Context(main)
+    assert SUMMARIES.keys() == COMMANDS.keys()  # a new command needs its line too
     for name, summary in SUMMARIES.items():
         command = main.get_command(ctx, name)
         assert command is not None
