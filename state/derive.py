@@ -31,6 +31,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
@@ -67,6 +68,10 @@ class WorkerHistory:
     """Newest first."""
     entries: list[TimeEntry]
     """Newest first, by start."""
+
+
+_NEWEST = attrgetter("at", "key")
+"""Orders check-ins by time, then key (C-level: it runs once per cached check-in)."""
 
 
 # -- indexing ------------------------------------------------------------------
@@ -379,7 +384,7 @@ def _status(
     if period_problem:
         problems.append(period_problem)
 
-    latest = max(checkins, key=lambda c: (c.at, c.key)) if checkins else None
+    latest = max(checkins, key=_NEWEST) if checkins else None
     last = latest.at if latest is not None else None
     working_now = schedule.is_working(now)
     age = max(0.0, (now - last).total_seconds()) if last is not None else None
