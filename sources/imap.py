@@ -289,7 +289,9 @@ class ImapSource(Source):
                 self._drop()
                 err = self._error(exc)
                 # the server may have closed a kept-open connection: reconnect once
-                if not (reused and attempt == 1 and err.kind in ("io", "protocol")):
+                # (not when the source was closed under this poll: it was abandoned)
+                retry = reused and attempt == 1 and not self._closed.is_set()
+                if not (retry and err.kind in ("io", "protocol")):
                     raise err from None
         raise AssertionError("unreachable")
 

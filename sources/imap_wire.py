@@ -26,6 +26,7 @@ from farwatch.sources.base import SourceError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MESSAGE_START = re.compile(rb"^\d+ \(")
+_SIZE = re.compile(rb"\{\d+\}$")
 _UID = re.compile(rb"\bUID (\d+)\b", re.I)
 _INTERNALDATE = re.compile(
     rb'INTERNALDATE "\s?(\d{1,2})-([A-Za-z]{3})-(\d{4}) '
@@ -220,6 +221,9 @@ def _per_message(data: list[Any]) -> list[list[Any]]:
     for entry in data:
         if entry is None:
             continue
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[1], bytes):
+            # a literal cut by LiteralCap: announce the size that was kept
+            entry = (_SIZE.sub(b"{%d}" % len(entry[1]), entry[0]), entry[1])
         head = entry[0] if isinstance(entry, tuple) else entry
         if (isinstance(head, bytes) and _MESSAGE_START.match(head)) or not groups:
             groups.append([entry])

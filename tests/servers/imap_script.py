@@ -16,8 +16,11 @@ LOGOUT) and a test picks, per server, how it breaks:
   whatever partial range was asked for;
 * EXISTS on IDLE start — ``exists_on_idle`` repeats the unchanged count;
   ``drop_on_idle`` closes the connection instead;
-* echoing NO answers — ``echo_no`` refuses EXAMINE, repeating the LOGIN
-  arguments exactly as they arrived on the wire;
+* echoing NO answers — ``echo_no`` names a command ("EXAMINE", "UID SEARCH")
+  that is refused with a NO repeating the LOGIN arguments exactly as they
+  arrived on the wire, after ``echo_pad`` bytes of chatter;
+* ``vary_received`` — a new Received header on every header fetch (servers
+  that rewrite headers), ``refuse_starttls`` — STARTTLS offered, then refused;
 * ``ignore_since`` answers SEARCH SINCE with every message.
 
 It records what clients did: ``commands`` (each command line, literals
@@ -89,7 +92,10 @@ class ScriptedImap:
         self.pad = 0
         self.exists_on_idle = False
         self.drop_on_idle = False
-        self.echo_no = False
+        self.echo_no = ""
+        self.echo_pad = 0
+        self.vary_received = False
+        self.refuse_starttls = False
         self.ignore_since = False
         # records
         self.commands: list[bytes] = []
@@ -267,15 +273,28 @@ class _Session:
         self.server._login_wire = wire[2].rstrip(b"\r\n") if len(wire) > 2 else b""
         values = [_value(a) for a in args]
         if values == [self.server.user.encode(), self.server.password.encode()]:
-            self.authed = True
             self.send(tag + b" OK logged in\r\n")
+            self.authed = True  # a trickle starts after the login answer
         else:
             self.send(tag + b" NO [AUTHENTICATIONFAILED] invalid credentials\r\n")
 
+    def echoed_no(self, tag: bytes, command: str) -> bool:
+        """Refuse ``command`` repeating the LOGIN arguments, if this server is set to."""
+        if self.server.echo_no != command:
+            return False
+        chatter = b"the request could not be completed " * (self.server.echo_pad // 35 + 1)
+        chatter = chatter[: self.server.echo_pad]
+        self.send(tag + b" NO " + chatter + b"for LOGIN " + self.server._login_wire + b"\r\n")
+        return True
+
+    def do_STARTTLS(self, tag: bytes, args: list, raw: bytes) -> None:
+        self.send(
+            tag + (b" NO TLS is unavailable\r\n" if self.server.refuse_starttls else b" BAD no\r\n")
+        )
+
     def do_EXAMINE(self, tag: bytes, args: list, raw: bytes) -> None:
         server = self.server
-        if server.echo_no:
-            self.send(tag + b" NO [NONEXISTENT] no such folder for " + server._login_wire + b"\r\n")
+        if self.echoed_no(tag, "EXAMINE"):
             return
         with server._lock:
             if server.flap:
@@ -292,6 +311,8 @@ class _Session:
     do_SELECT = do_EXAMINE
 
     def do_UID_SEARCH(self, tag: bytes, args: list, raw: bytes) -> None:
+        if self.echoed_no(tag, "UID SEARCH"):
+            return
         text = raw.decode("latin-1")
         msgs = list(self.server.messages)
         top = max((m.uid for m in msgs), default=0)
@@ -354,9 +375,20 @@ class _Session:
         section = key[key.index("[") + 1 : key.index("]")] if "[" in key else ""
         partial = re.search(r"<(\d+)\.(\d+)>$", key)
         if section == "HEADER" or section.startswith("HEADER.FIELDS"):
-            data = msg.header if section == "HEADER" else _fields(msg, section)
             with self.server._lock:
                 self.server.fetched.append(msg.uid)
+                hop = len(self.server.fetched)
+            head = msg.header
+            if self.server.vary_received:
+                head = (
+                    b"Received: from relay%d.example.net; %s\r\n"
+                    % (
+                        hop,
+                        msg.internaldate.encode(),
+                    )
+                    + head
+                )
+            data = head if section == "HEADER" else _fields(head, section)
         else:
             data = msg.body
         if partial:
@@ -472,9 +504,9 @@ def _fetch_items(text: str) -> list[str]:
     return items
 
 
-def _fields(msg: ScriptedMessage, section: str) -> bytes:
+def _fields(header: bytes, section: str) -> bytes:
     names = set(re.findall(r"[A-Z0-9-]+", section.split("(", 1)[1].upper()))
-    parsed = BytesHeaderParser().parsebytes(msg.header)
+    parsed = BytesHeaderParser().parsebytes(header)
     out = b""
     for key, value in parsed.raw_items():
         if key.upper() in names:
