@@ -123,6 +123,14 @@ def masked(text: str, secrets: Iterable[str], limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def as_int(value: Any) -> int:
+    """A number from a server's answer; 0 for anything that is not one."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 # ------------------------------------------------------------------ literals
 @dataclass(slots=True)
 class LiteralCap:
