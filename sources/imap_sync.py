@@ -106,10 +106,18 @@ class FolderSync:
         if uidnext:
             new_last = min(new_last, uidnext - 1)
         self._report(read, result)
+        senderless = (0 if resync else as_int(state.get("no_sender"))) + len(read.no_sender)
+        if senderless:  # repeated every poll, like the Maildir source's count
+            latest = f" (new: UID {_names(sorted(read.no_sender))})" if read.no_sender else ""
+            result.warnings.append(
+                f"{self.name}: {senderless} message(s) in {self.folder} had no sender "
+                f"address, so they match no worker and were not stored{latest}"
+            )
         folders[self.folder] = {
             "uidvalidity": uidvalidity,
             "last_uid": max(new_last, 0),
             "flaps": flaps,
+            **({"no_sender": senderless} if senderless else {}),
             "seen_at": now.isoformat(),
             **({"missing": {str(k): v for k, v in missing.items()}} if missing else {}),
         }
@@ -224,7 +232,6 @@ class FolderSync:
         for uids, what in (
             (read.skipped, "could not be read at all and were skipped"),
             (read.headers_only, "had answers farwatch could not read; read again headers-only"),
-            (read.no_sender, "had no sender address (counted as unmatched, not stored)"),
             (read.bad_dates, "had an impossible arrival date; dated by their Date header or now"),
         ):
             if uids:

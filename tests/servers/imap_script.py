@@ -271,6 +271,9 @@ class _Session:
             self.server.logins += 1
         wire = raw.split(b" ", 2)
         self.server._login_wire = wire[2].rstrip(b"\r\n") if len(wire) > 2 else b""
+        if any(_bad_atom(a) for a in args):  # RFC 3501: such a user name must be quoted
+            self.send(tag + b" BAD invalid characters in an atom\r\n")
+            return
         values = [_value(a) for a in args]
         if values == [self.server.user.encode(), self.server.password.encode()]:
             self.send(tag + b" OK logged in\r\n")
@@ -441,6 +444,13 @@ def _value(token: bytes | tuple[bytes]) -> bytes:
     if token.startswith(b'"') and token.endswith(b'"') and len(token) >= 2:
         return re.sub(rb"\\(.)", rb"\1", token[1:-1])
     return token
+
+
+def _bad_atom(token: bytes | tuple[bytes]) -> bool:
+    """An unquoted argument holding atom-specials (quotes, backslashes, brackets ...)."""
+    if isinstance(token, tuple) or token.startswith(b'"'):
+        return False
+    return bool(re.search(rb'[(){%*"\\\]\x00-\x20\x7f]', token))
 
 
 def _tokens(line: bytes) -> list[bytes | tuple[bytes]]:

@@ -174,7 +174,12 @@ def test_a_message_without_a_sender_is_counted_not_silently_dropped(
     nobody = scripted_imap.add(mail(2, sender=""))
     result = poller.poll()
     assert subjects(result.checkins) == ["Check-in 1"]
-    assert any("no sender" in w and f"UID {nobody}" in w for w in result.warnings)
+    assert any(
+        "1 message(s) in INBOX had no sender" in w and f"UID {nobody}" in w for w in result.warnings
+    )
+    scripted_imap.add(mail(3, sender=""))
+    again = poller.poll()
+    assert any("2 message(s) in INBOX had no sender" in w for w in again.warnings)
 
 
 @pytest.mark.parametrize("when", ["31-Dec-9999 23:30:00 -0100", "01-Jan-0001 00:00:00 +0000"])

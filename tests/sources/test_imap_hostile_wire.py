@@ -49,13 +49,13 @@ def write_config(tmp_path: Path, server: ScriptedImap) -> Path:
     return config
 
 
-@pytest.mark.parametrize(("command", "pad"), [("EXAMINE", 0), ("UID SEARCH", 180)])
+@pytest.mark.parametrize(("command", "pad"), [("EXAMINE", 0), ("UID SEARCH", 150)])
 def test_a_server_that_echoes_the_password_in_a_no_answer_never_gets_it_shown_or_stored(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, pad: int
 ) -> None:
     server = ScriptedImap(password=HOSTILE_PASSWORD)
     server.add(checkin(1))
-    server.echo_no, server.echo_pad = command, pad
+    server.echo_no, server.echo_pad = command, pad  # 150: the password straddles a 200 cut
     monkeypatch.setenv("FW_HOSTILE_PW", HOSTILE_PASSWORD)
     config = write_config(tmp_path, server)
     runner = CliRunner()
