@@ -112,13 +112,13 @@ def test_idle_keeps_its_connection_and_ignores_an_unchanged_exists(
     scripted_imap.exists_on_idle = True  # "* 1 EXISTS" again as every IDLE starts
     src = ImapSource("mail", scripted_imap.source_options(idle=True))
     try:
-        woke = [src.wait_for_mail(0.3) for _ in range(5)]
+        woke = [src.wait_for_change(0.3) for _ in range(5)]
         assert woke == [False] * 5
         timer = threading.Timer(0.3, scripted_imap.add, args=(MAIL.format(n=2),))
         timer.start()
-        assert src.wait_for_mail(20) is True  # real news wakes it
+        assert src.wait_for_change(20) is True  # real news wakes it
         timer.join()
-        assert src.wait_for_mail(0.3) is False
+        assert src.wait_for_change(0.3) is False
     finally:
         src.close()
     assert scripted_imap.logins == 1
@@ -135,7 +135,7 @@ def test_reconnecting_after_dropped_idles_is_rate_limited(scripted_imap: Scripte
     def watch(times: int) -> None:
         for _ in range(times):
             with contextlib.suppress(SourceError):  # the drop itself is reported
-                src.wait_for_mail(0.05)
+                src.wait_for_change(0.05)
 
     try:
         watch(10)

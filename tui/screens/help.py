@@ -55,4 +55,13 @@ class HelpScreen(ModalScreen[None]):
             seen.add(binding.id)
             label = self.app.get_key_display(binding)
             table.add_row(Text(label), Text(binding.description), Text(binding.id or ""))
+        # A focused widget can shadow a screen key (the table's own Enter hides
+        # "Enter  Detail"); the screen's keys are listed all the same.
+        for binding in type(below).BINDINGS:
+            if not isinstance(binding, Binding) or not binding.id or not binding.description:
+                continue
+            if binding.id not in seen and binding.show:
+                seen.add(binding.id)
+                label = self.app.get_key_display(binding)
+                table.add_row(Text(label), Text(binding.description), Text(binding.id))
         return table
