@@ -19,6 +19,7 @@ from farwatch.state import audit
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.derive import derive_statuses, unmatched_counts
+from farwatch.state.engine_api import Refresh
 from farwatch.state.poller import PollOutcome, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -191,6 +192,17 @@ class Engine:
         with self._lock:
             known = self.cache.health()
             snapshot = self.cache.snapshot()
+        return self._health_rows(known, snapshot)
+
+    def refresh(self, now: datetime | None = None) -> Refresh:
+        """Statuses and health from one snapshot: what each dashboard refresh reads."""
+        snapshot = self.snapshot()
+        statuses = derive_statuses(snapshot, self.settings, now or self.clock())
+        return Refresh(snapshot, statuses, self._health_rows(snapshot.health, snapshot))
+
+    def _health_rows(
+        self, known: dict[str, SourceHealth], snapshot: CacheSnapshot
+    ) -> list[SourceHealth]:
         unmatched = unmatched_counts(snapshot)
         rows = []
         for name, source in self.sources.items():
