@@ -1,21 +1,25 @@
-"""How fast the cache persists a poll cycle and loads, next to TinyDB's default storage.
+"""How fast the cache persists a poll cycle and loads, next to the true floors.
 
 Run: ``python bench/bench_cache.py`` (about a minute). It builds a cache of
-1,000 workers and 100,000 check-ins, then times persisting one poll cycle (the
-1,000-row roster again plus 500 new check-ins) with farwatch's cache, and the
-same 500 check-ins inserted with TinyDB's default ``JSONStorage`` — once the
-TinyDB-default way (``insert`` per record, each rewriting the whole file) and
-once batched (``insert_multiple``, one rewrite). It also times loading the
-cache from disk (open + snapshot). Figures are medians of several runs.
+1,000 workers and 100,000 check-ins (and one of a quarter the size), then, in
+turns so drift hits both alike:
 
-One ``insert`` into a 100,000-document TinyDB file takes over a second, so by
-default the per-record figure is projected from a sample of single inserts;
-``--full`` times all of them (expect ten minutes or more).
+- persist one poll cycle (the 1,000-row roster again plus 500 new check-ins,
+  source health, prune, commit) with farwatch's cache, against the floor:
+  ``orjson.dumps`` of the same tables + write + fsync + rename, nothing else;
+- load (open read-only + snapshot) against the floor: ``orjson.loads`` of the
+  same file + building the same rows as plain dicts.
+
+At both sizes, so a persist cost that grew faster than the file would show
+as a rising ratio. TinyDB's default ``JSONStorage`` (one ``insert`` per
+record, each rewriting the whole file; or ``insert_multiple``) is in the
+notes, its per-record figure projected from a sample (``--full`` times all).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import statistics
@@ -26,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import orjson
 from tinydb import TinyDB
 
 from farwatch.sources.model import CheckIn, FetchResult, RosterRow
@@ -82,6 +87,81 @@ def human(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
 
+def build(path: Path, team: list[RosterRow], count: int, workers: int, rng: random.Random) -> None:
+    cache = Cache.open(path, retention=0)
+    cache.apply("sheet", FetchResult(roster=team, roster_complete=True), NOW)
+    cache.apply("mail", FetchResult(checkins=checkins("base", count, workers, rng)), NOW)
+    cache.commit()
+    cache.close()
+
+
+def floor_persist(tables: object, path: Path) -> None:
+    """The least a crash-safe whole-file save can do: serialise, write, fsync, rename."""
+    payload = orjson.dumps(tables)
+    tmp = path.with_name(path.name + ".floor-tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, payload)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+def persist(
+    cache: Cache,
+    path: Path,
+    team: list[RosterRow],
+    args: argparse.Namespace,
+    rng: random.Random,
+    work: Path,
+) -> tuple[list[float], list[float], list[float]]:
+    """Poll cycles of the cache, each followed by the floor saving the same tables."""
+    cycle_times, commit_times, floor_times = [], [], []
+    floor_path = work / f"floor-{path.name}"
+    for run_no in range(args.runs):
+        fresh = checkins(f"new{run_no}-", args.new, args.workers, rng)
+
+        def cycle(fresh: list[CheckIn] = fresh) -> None:
+            cache.apply("sheet", FetchResult(roster=team, roster_complete=True), NOW)
+            cache.apply("mail", FetchResult(checkins=fresh, cursor={"uid": 1}), NOW)
+            for name, kind in (("sheet", "sheet"), ("mail", "imap")):
+                cache.set_health(SourceHealth(name=name, type=kind, last_success=NOW))
+            cache.prune(NOW)
+            started = time.perf_counter()
+            cache.commit()
+            commit_times.append(time.perf_counter() - started)
+
+        writes = cache.writes
+        cycle_times.append(timed(cycle))
+        assert cache.writes == writes + 1, "a poll cycle must write the file exactly once"
+        tables = orjson.loads(path.read_bytes())  # the same data, as plain values
+        floor_times.append(timed(lambda tables=tables: floor_persist(tables, floor_path)))
+    return cycle_times, commit_times, floor_times
+
+
+def load_farwatch(path: Path) -> None:
+    reader = Cache.open(path, retention=0, writer=False)
+    reader.snapshot()
+    reader.close()
+
+
+CHECKIN_FIELDS = ("key", "who", "at", "subject", "first_line", "kind", "task")
+
+
+def load_floor(path: Path) -> None:
+    """Parse the file and build every row as a plain dict: the least a loader does."""
+    tables = orjson.loads(path.read_bytes())
+    rows = {
+        name: [dict(doc) for doc in table.values()]
+        for name, table in tables.items()
+        if name != "checkins"
+    }
+    rows["checkins"] = [
+        {name: doc.get(name) for name in CHECKIN_FIELDS} for doc in tables["checkins"].values()
+    ]
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--workers", type=int, default=1000)
@@ -113,24 +193,13 @@ def run(args: argparse.Namespace, rng: random.Random, team: list[RosterRow], wor
     tiny_path = work / "tinydb-default.json"
     shutil.copyfile(path, tiny_path)  # the same tables; TinyDB's JSONStorage reads them as is
 
-    # -- farwatch: one poll cycle = apply roster + new check-ins + health, prune, commit
-    cycle_times, commit_times = [], []
-    for run_no in range(args.runs):
-        fresh = checkins(f"new{run_no}-", args.new, args.workers, rng)
-
-        def cycle(fresh: list[CheckIn] = fresh) -> None:
-            cache.apply("sheet", FetchResult(roster=team, roster_complete=True), NOW)
-            cache.apply("mail", FetchResult(checkins=fresh, cursor={"uid": 1}), NOW)
-            for name, kind in (("sheet", "sheet"), ("mail", "imap")):
-                cache.set_health(SourceHealth(name=name, type=kind, last_success=NOW))
-            cache.prune(NOW)
-            started = time.perf_counter()
-            cache.commit()
-            commit_times.append(time.perf_counter() - started)
-
-        writes = cache.writes
-        cycle_times.append(timed(cycle))
-        assert cache.writes == writes + 1, "a poll cycle must write the file exactly once"
+    small_path = work / "small.db"
+    build(small_path, team, args.checkins // 4, args.workers, rng)
+    small_mb = small_path.stat().st_size / 1e6
+    cycle_times, commit_times, floor_times = persist(cache, path, team, args, rng, work)
+    small = Cache.open(small_path, retention=0)
+    small_cycle, _, small_floor = persist(small, small_path, team, args, rng, work)
+    small.close()
     cache.close()
     farwatch_cycle = statistics.median(cycle_times)
 
@@ -174,23 +243,11 @@ def run(args: argparse.Namespace, rng: random.Random, team: list[RosterRow], wor
     tiny_batch = statistics.median(batch_times)
     db.close()
 
-    # -- loading from disk
-    load_times = []
+    # -- loading from disk, in turns with its floor
+    load_times, floor_load_times = [], []
     for _ in range(args.runs):
-
-        def load() -> None:
-            reader = Cache.open(path, retention=0, writer=False)
-            reader.snapshot()
-            reader.close()
-
-        load_times.append(timed(load))
-    tiny_load_times = []
-    for _ in range(args.runs):
-
-        def tiny_load() -> None:
-            TinyDB(tiny_path).table("checkins").all()
-
-        tiny_load_times.append(timed(tiny_load))
+        load_times.append(timed(lambda: load_farwatch(path)))
+        floor_load_times.append(timed(lambda: load_floor(path)))
 
     # -- report
     marker = "" if args.full else "*"
@@ -198,11 +255,18 @@ def run(args: argparse.Namespace, rng: random.Random, team: list[RosterRow], wor
         ("persist one poll cycle", None, None),
         ("  farwatch cache (one atomic orjson write)", farwatch_cycle, farwatch_cycle),
         ("    of which the file write", statistics.median(commit_times), None),
+        ("  floor: orjson.dumps + write + fsync + rename", statistics.median(floor_times), None),
+        (f"  farwatch, {small_mb:.1f} MB cache", statistics.median(small_cycle), None),
+        (
+            f"  floor, {small_mb:.1f} MB cache",
+            statistics.median(small_floor),
+            None,
+        ),
         (f"  TinyDB JSONStorage, insert() x {args.new}{marker}", per_insert_total, farwatch_cycle),
         ("  TinyDB JSONStorage, insert_multiple()", tiny_batch, farwatch_cycle),
         ("load from disk", None, None),
         ("  farwatch: open read-only + snapshot", statistics.median(load_times), None),
-        ("  TinyDB JSONStorage: open + all()", statistics.median(tiny_load_times), None),
+        ("  floor: orjson.loads + rows as plain dicts", statistics.median(floor_load_times), None),
     ]
     print()
     print(
@@ -223,8 +287,14 @@ def run(args: argparse.Namespace, rng: random.Random, team: list[RosterRow], wor
             f"({human(statistics.median(single_times))} each); --full times them all"
         )
     print(
+        f"persist ratio to the floor: {farwatch_cycle / statistics.median(floor_times):.2f}x at "
+        f"{size_mb:.1f} MB, "
+        f"{statistics.median(small_cycle) / statistics.median(small_floor):.2f}x at "
+        f"{small_mb:.1f} MB"
+    )
+    print(
         "farwatch's figure includes matching the whole roster and updating source health; "
-        "TinyDB's only inserts the check-ins."
+        "the floors only save or parse the same data."
     )
     return 0
 

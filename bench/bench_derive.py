@@ -79,6 +79,17 @@ def main() -> None:
         began = time.perf_counter()
         rows = derive_statuses(snap, settings, now)
         timings.append(time.perf_counter() - began)
+    later: dict[str, list[float]] = {"day": [], "year": []}
+    for _ in range(args.runs):  # in turns, so drift hits both alike
+        for label, offset in (("day", timedelta(days=1)), ("year", timedelta(days=365))):
+            began = time.perf_counter()
+            derive_statuses(snap, settings, now + offset)
+            later[label].append(time.perf_counter() - began)
+    day, year = (statistics.median(later[k]) * 1000 for k in ("day", "year"))
+    print(
+        f"derive_statuses after the last check-ins: +1 day median {day:.0f} ms, "
+        f"+1 year median {year:.0f} ms, ratio {year / day:.2f}x"
+    )
     began = time.perf_counter()
     unmatched_counts(snap)
     unmatched = time.perf_counter() - began

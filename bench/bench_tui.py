@@ -1,13 +1,17 @@
 """Dashboard benchmarks: first frame, idle cost, and the main-thread cost of a poll.
 
-    python bench/bench_tui.py [--runs N] [--idle-seconds S]
+    python bench/bench_tui.py [--runs N] [--idle-seconds S] [--only first|idle|poll]
 
-1. First frame from a warm cache of 200 workers (a real Engine over a real
-   cache file), against a bare Textual app showing a 200-row DataTable: the
-   ratio of medians, measured in the same run.
-2. Idle: the dashboard with 500 workers and ages ticking every second runs
-   under a pseudo-terminal; CPU time of the process and bytes it wrote to the
-   terminal are measured over a window and extrapolated to a minute.
+1. First frame, whole process: from spawning ``farwatch`` (the dashboard on a
+   warm cache of 200 workers, and of 1,000 workers / 100,000 check-ins) until
+   its first full frame is on a 120x40 pseudo-terminal, imports included,
+   against the same for ``floor_app.py`` (Header + DataTable + Footer with as
+   many rows, all added before the first frame). Alternated, medians.
+2. Idle, side by side: the dashboard with 500 workers (ages ticking every
+   second) and the floor app with 500 rows and a header clock ticking every
+   second run at the same time, each on its own pseudo-terminal; their CPU
+   and terminal bytes are sampled every 10 s over the same window. Mean per
+   minute and the worst minute (a sliding 60 s window) of each.
 3. A poll that changes 10 of 1,000 rows: time spent on the main thread
    applying it (diff, update_cell, sort) — the handler, and handler + repaint.
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import fcntl
 import os
 import pty
@@ -31,13 +36,11 @@ import sys
 import tempfile
 import termios
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable
+from floor_app import READY
 
 from farwatch.sources.model import CapPeriod, CheckIn, FetchResult, RosterRow, TimeEntry
 from farwatch.state.cache import Cache
@@ -101,37 +104,45 @@ def open_engine(path: Path, tick: float = 1.0) -> Engine:
     return engine
 
 
-class BareTable(App[None]):
-    """The floor: a 200-row DataTable and nothing else."""
-
-    def __init__(self, rows: int) -> None:
-        super().__init__()
-        self.rows = rows
-
-    def compose(self) -> ComposeResult:
-        yield DataTable()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("State", "Worker", "Last check-in", "Burn", "Task", "Local", "Cat", "24h")
-        for n in range(self.rows):
-            table.add_row(
-                "●", f"Worker {n:04d}", "2 hours", "██░░░░ 12/40h 30%", "Support queue",
-                "14:05", "VA", "▁▂▃▄▅▆▇█▇▆▅▄", key=str(n),
-            )  # fmt: skip
+HERE = Path(__file__).resolve().parent
 
 
-def _in_pty(run_child: Callable[[], None]) -> tuple[int, int, float]:
-    """Fork ``run_child`` onto a pseudo-terminal of SIZE; (pid, master fd, fork time)."""
+def write_config(cache: Path) -> Path:
+    """A config for the dashboard on ``cache``: no sources, so nothing polls meanwhile."""
+    config = cache.with_name("config.toml")
+    config.write_text(f'[cache]\npath = "{cache}"\nretention = "3650d"\n[ui]\ntick = "1s"\n')
+    return config
+
+
+def farwatch_argv(config: Path) -> list[str]:
+    script = Path(sys.executable).with_name("farwatch")
+    found = str(script) if script.exists() else shutil.which("farwatch")
+    if found is None:
+        raise RuntimeError("farwatch is not installed beside this Python (pip install -e .)")
+    return [found, "--config", str(config)]
+
+
+def floor_argv(rows: int, *, clock: bool = False) -> list[str]:
+    return [
+        sys.executable,
+        str(HERE / "floor_app.py"),
+        "--rows",
+        str(rows),
+        *(["--clock"] if clock else []),
+    ]
+
+
+def spawn(argv: list[str]) -> tuple[int, int, float]:
+    """Start ``argv`` on a pseudo-terminal of SIZE; (pid, master fd, spawn time)."""
     started = time.perf_counter()
     pid, fd = pty.fork()
     if pid == 0:  # child: size the terminal before the app asks for it
         try:
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
             os.environ.update(TERM="xterm-256color", COLORTERM="truecolor")
-            run_child()
+            os.execv(argv[0], argv)
         finally:
-            os._exit(0)
+            os._exit(127)
     return pid, fd, started
 
 
@@ -141,13 +152,10 @@ def _stop(pid: int, fd: int) -> None:
     os.close(fd)
 
 
-def first_frame(run_child: Callable[[], None], marker: bytes, timeout: float = 20.0) -> float:
-    """Seconds from fork until ``marker`` (text of the first frame) reaches the terminal.
-
-    Modules are imported before the fork, so both apps pay only for what they
-    do at start-up: read data, build widgets, lay out and paint.
-    """
-    pid, fd, started = _in_pty(run_child)
+def first_frame(argv: list[str], marker: bytes, timeout: float = 60.0) -> float:
+    """Seconds from spawning the process until ``marker`` (text of its first full frame)
+    reaches the terminal: interpreter start, imports, data, layout and paint."""
+    pid, fd, started = spawn(argv)
     seen = b""
     try:
         deadline = started + timeout
@@ -163,26 +171,33 @@ def first_frame(run_child: Callable[[], None], marker: bytes, timeout: float = 2
         _stop(pid, fd)
 
 
-def bench_first_frame(work: Path, runs: int) -> None:
-    path = work / "ff" / "farwatch.db"
-    path.parent.mkdir()
-    build_cache(path, 200, datetime.now(UTC))
+def bench_first_frame(work: Path, runs: int, workers: int, checkins: int | None) -> None:
+    """``checkins`` None: the small 200-worker cache; else a bigteam cache of that size."""
+    folder = work / f"ff{workers}"
+    folder.mkdir()
+    if checkins is None:
+        path = folder / "farwatch.db"
+        build_cache(path, workers, datetime.now(UTC))
+        label = f"{workers} workers"
+    else:
+        import bigteam
 
-    def farwatch() -> None:
-        build_app(open_engine(path), live=False).run()
-
-    def bare() -> None:
-        BareTable(200).run()
-
-    farwatch_times, bare_times = [], []
-    for _ in range(runs):  # interleaved, so drift hits both alike
-        farwatch_times.append(first_frame(farwatch, b"200 workers"))
-        bare_times.append(first_frame(bare, b"Worker 0000"))
-    fw, floor = statistics.median(farwatch_times), statistics.median(bare_times)
-    print(f"first frame on a {SIZE[0]}x{SIZE[1]} pseudo-terminal, 200 workers (median of {runs})")
-    print(f"  farwatch (warm cache, real engine): {fw * 1000:7.1f} ms")
-    print(f"  bare Textual 200-row DataTable:     {floor * 1000:7.1f} ms")
-    print(f"  ratio: {fw / floor:.2f}x (target <= 1.3x)")
+        path = bigteam.build(folder, workers, checkins).cache
+        label = f"{workers:,} workers / {checkins:,} check-ins"
+    farwatch = farwatch_argv(write_config(path))
+    floor = floor_argv(workers)
+    marker = f"{workers} workers".encode()
+    first_frame(farwatch, marker)  # warm the page cache and bytecode for both
+    first_frame(floor, READY.encode())
+    farwatch_times, floor_times = [], []
+    for _ in range(runs):  # alternated, so drift hits both alike
+        farwatch_times.append(first_frame(farwatch, marker))
+        floor_times.append(first_frame(floor, READY.encode()))
+    fw, fl = statistics.median(farwatch_times), statistics.median(floor_times)
+    print(f"first frame, whole process, {label} (median of {runs}, {SIZE[0]}x{SIZE[1]})")
+    print(f"  farwatch dashboard: {fw * 1000:7.1f} ms")
+    print(f"  floor app:          {fl * 1000:7.1f} ms")
+    print(f"  ratio: {fw / fl:.2f}x")
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -191,36 +206,63 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def _drain(fd: int, seconds: float) -> int:
-    total, end = 0, time.monotonic() + seconds
+def _drain(fds: list[int], seconds: float, totals: list[int]) -> None:
+    """Read every terminal for ``seconds``, adding the bytes each wrote to ``totals``."""
+    end = time.monotonic() + seconds
     while (left := end - time.monotonic()) > 0:
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            try:
-                total += len(os.read(fd, 65536))
-            except OSError:
-                break
-    return total
+        ready, _, _ = select.select(fds, [], [], left)
+        for fd in ready:
+            with contextlib.suppress(OSError):  # the app has exited
+                totals[fds.index(fd)] += len(os.read(fd, 65536))
 
 
-def bench_idle(work: Path, seconds: float) -> None:
-    path = work / "idle" / "farwatch.db"
-    path.parent.mkdir()
+def _per_minute(samples: list[tuple[float, float, int]], step: float) -> tuple[float, ...]:
+    """Mean CPU %, worst-minute CPU %, mean bytes/min, worst-minute bytes/min."""
+    t0, c0, b0 = samples[0]
+    t1, c1, b1 = samples[-1]
+    wall = t1 - t0
+    per_window = max(1, round(60 / step))
+    cpu_worst, bytes_worst = 100 * (c1 - c0) / wall, (b1 - b0) * 60 / wall
+    for i in range(len(samples) - per_window):
+        (ta, ca, ba), (tb, cb, bb) = samples[i], samples[i + per_window]
+        cpu_worst = max(cpu_worst, 100 * (cb - ca) / (tb - ta))
+        bytes_worst = max(bytes_worst, (bb - ba) * 60 / (tb - ta))
+    return 100 * (c1 - c0) / wall, cpu_worst, (b1 - b0) * 60 / wall, bytes_worst
+
+
+def bench_idle(work: Path, seconds: float, step: float = 10.0) -> None:
+    folder = work / "idle"
+    folder.mkdir()
+    path = folder / "farwatch.db"
     build_cache(path, 500, datetime.now(UTC))
-    pid, fd, _ = _in_pty(lambda: build_app(open_engine(path)).run())
+    procs = [spawn(farwatch_argv(write_config(path)))[:2], spawn(floor_argv(500, clock=True))[:2]]
+    fds = [fd for _, fd in procs]
+    totals = [0, 0]
     try:
-        startup = _drain(fd, 4.0)  # start-up and first frames
-        cpu0, bytes_ = _cpu_seconds(pid), 0
-        t0 = time.monotonic()
-        bytes_ = _drain(fd, seconds)
-        wall = time.monotonic() - t0
-        cpu = _cpu_seconds(pid) - cpu0
+        _drain(fds, 5.0, totals)  # start-up and first frames
+        samples: list[list[tuple[float, float, int]]] = [[], []]
+        end = time.monotonic() + seconds
+        while True:
+            now = time.monotonic()
+            for n, (pid, _) in enumerate(procs):
+                samples[n].append((now, _cpu_seconds(pid), totals[n]))
+            if now >= end:
+                break
+            _drain(fds, min(step, end - now), totals)
     finally:
-        _stop(pid, fd)
-    print(f"idle, 500 workers, ages ticking every 1 s ({wall:.0f} s window, {SIZE[0]}x{SIZE[1]})")
-    print(f"  start-up output: {startup:,} bytes")
-    print(f"  CPU: {100 * cpu / wall:.2f}% of one core (target < 3%)")
-    print(f"  terminal output: {bytes_ * 60 / wall:,.0f} bytes per idle minute")
+        for pid, fd in procs:
+            _stop(pid, fd)
+    wall = samples[0][-1][0] - samples[0][0][0]
+    print(
+        f"idle side by side, 500 workers, ages/clock ticking every 1 s "
+        f"({wall:.0f} s window, sampled every {step:.0f} s, {SIZE[0]}x{SIZE[1]})"
+    )
+    for name, series in zip(("farwatch", "floor"), samples, strict=True):
+        cpu, cpu_worst, written, written_worst = _per_minute(series, step)
+        print(
+            f"  {name}: CPU {cpu:.2f}% of one core (worst minute {cpu_worst:.2f}%); "
+            f"terminal {written:,.0f} bytes/min (worst minute {written_worst:,.0f})"
+        )
 
 
 async def _poll_cost(path: Path, repeats: int) -> tuple[list[float], list[float], int]:
@@ -280,13 +322,14 @@ def bench_poll(work: Path, repeats: int) -> None:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
-    parser.add_argument("--idle-seconds", type=float, default=90.0)
+    parser.add_argument("--idle-seconds", type=float, default=180.0)
     parser.add_argument("--only", choices=("first", "idle", "poll"))
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="farwatch-bench-tui-"))
     try:
         if args.only in (None, "first"):
-            bench_first_frame(work, args.runs)
+            bench_first_frame(work, args.runs, 200, None)
+            bench_first_frame(work, max(3, args.runs // 2), 1000, 100_000)
         if args.only in (None, "poll"):
             bench_poll(work, 20)
         if args.only in (None, "idle"):

@@ -45,8 +45,17 @@ _ADVICE: dict[str, str] = {
 }
 
 
+_STARTTLS = (
+    "The server offers no secure connection on this port, or refused to start one, so "
+    'farwatch sent nothing: use tls = "ssl" (usually port 993), or ask the provider which '
+    "port offers STARTTLS."
+)
+
+
 def explain(error: SourceError) -> str:
     """What ``error`` means for the owner and what to do, in one or two sentences."""
+    if error.kind == "tls" and "STARTTLS" in error.title:
+        return _STARTTLS
     advice = _ADVICE.get(error.kind, _ADVICE["unknown"])
     if error.kind in ("rate_limited", "quota"):
         if error.retry_after is not None:

@@ -11,25 +11,38 @@ following ``links.next`` (it may be a cursor URL):
 
 Harvest restarts timers on an existing entry, so a running entry is
 ``accrued_seconds = hours_without_timer * 3600`` plus ``now - timer_started_at``.
-Stopped entries carry hours on a ``spent_date`` but no clock times; they are
-placed at noon UTC of that date so they land on the right day in every
-timezone within ±12 h.
+Stopped entries carry hours on a ``spent_date`` — the worker's own date — but
+no instant (``timer_started_at`` is null once stopped; ``started_time`` is a
+wall-clock time without a timezone), so they are date-only entries: ``day`` is
+the ``spent_date`` and ``state`` counts them on that day of the worker's
+calendar, never later than the moment they were read
+(help.getharvest.com/api-v2/timesheets-api/timesheets/time-entries/).
+``from``/``to`` filter on ``spent_date``, so they are asked a day wider on each
+side than the window (``date_span``: every roster timezone).
+
+A page whose ``links.next`` is missing while ``page`` is below ``total_pages``
+ended the listing early: an error, never a complete window.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, SourceError, StopResult, TimerNotRunning
-from farwatch.sources.http import ApiClient, expect
+from farwatch.sources.http import ApiClient
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
 from farwatch.sources.tracker import (
+    Listing,
     TrackerSource,
     Users,
     common_options,
+    date_only_instant,
+    date_span,
     ident,
+    list_field,
+    malformed,
     number,
     parse_time,
 )
@@ -71,26 +84,40 @@ class HarvestSource(TrackerSource):
             timeout=self.timeout,
         )
 
-    def _follow(self, path: str, params: dict[str, Any], key: str) -> list[Any]:
+    def _follow(self, path: str, params: dict[str, Any], key: str, listing: Listing) -> list[Any]:
         """Every item under ``key`` (as sent: callers check each), following ``links.next``."""
         rows: list[Any] = []
-        url: str | None = f"{self.base_url}{path}"
+        url = f"{self.base_url}{path}"
         query: dict[str, Any] | None = {**params, "per_page": self.page_size}
-        seen: set[str] = set()
-        while url:
-            data = expect(dict, self.api.get_json(url, params=query), self.name, key)
-            items = expect(list, data.get(key, []), self.name, key)
+        pager = self.pager(listing, key)
+        while True:
+            data = self.api.get_json(url, params=query)
+            items = list_field(self.name, data, (key,), key)
             rows.extend(items)
-            links = data.get("links") if isinstance(data.get("links"), dict) else {}
-            nxt = links.get("next") if links else None
-            if not isinstance(nxt, str) or not nxt or nxt in seen:
-                break
-            seen.add(nxt)
+            nxt = self._next_link(data, key)
+            ids = [str(i.get("id")) for i in items if isinstance(i, dict)]
+            if not pager.more(ids, nxt):
+                return rows
+            assert nxt is not None  # more() is False without a next link
             url, query = nxt, None  # the next link carries its own query
-        return rows
+
+    def _next_link(self, data: dict[str, Any], key: str) -> str | None:
+        """``links.next``, or None at the last page; an early end is an error."""
+        links = data.get("links")
+        nxt = links.get("next") if isinstance(links, dict) else None
+        if isinstance(nxt, str) and nxt:
+            return nxt
+        page, total = data.get("page"), data.get("total_pages")
+        if isinstance(page, int) and isinstance(total, int) and page < total:
+            raise malformed(
+                self.name,
+                key,
+                f"links.next is missing on page {page} of {total} (total_pages)",
+            )
+        return None
 
     def fetch_users(self) -> Users:
-        rows = self._follow("/users", {}, "users")
+        rows = self._follow("/users", {}, "users", "users")
         return {
             str(r.get("id")): str(r.get("email") or "").lower()
             for r in rows
@@ -149,34 +176,37 @@ class HarvestSource(TrackerSource):
         if hours is None:
             self.skip(what, "hours is not a number of hours")
             return None
-        start = datetime.combine(day, time(12, 0), UTC)
+        at = date_only_instant(day, self.read_at)
         return TimeEntry(
             key=f"harvest:{entry_id}",
             who=self.who(uid),
-            start=start,
-            end=start + timedelta(hours=hours),
+            start=at,
+            end=at,
             task=task,
+            accrued_seconds=hours * 3600.0,
+            day=day,
         )
 
-    def _entries(self, params: dict[str, Any]) -> list[TimeEntry]:
+    def _entries(self, params: dict[str, Any], listing: Listing) -> list[TimeEntry]:
         out = []
-        for row in self._follow("/time_entries", params, "time_entries"):
+        for row in self._follow("/time_entries", params, "time_entries", listing):
             entry = self._entry(row)
             if entry is not None:
                 out.append(entry)
         return out
 
     def fetch_running(self, now: datetime) -> list[TimeEntry]:
-        return [e for e in self._entries({"is_running": "true"}) if e.running]
+        return [e for e in self._entries({"is_running": "true"}, "running") if e.running]
 
     def fetch_entries(self, start: datetime, end: datetime) -> list[TimeEntry]:
-        return self._entries({"from": start.date().isoformat(), "to": end.date().isoformat()})
+        first, last = date_span(start, end)
+        return self._entries({"from": first.isoformat(), "to": last.isoformat()}, "entries")
 
     def stop_timer(self, who: str, now: datetime) -> StopResult:
         """Stop ``who``'s running timer (admins, or managers of that teammate)."""
         uid = self.resolve_user(who)
         running = self._follow(
-            "/time_entries", {"is_running": "true", "user_id": uid}, "time_entries"
+            "/time_entries", {"is_running": "true", "user_id": uid}, "time_entries", "running"
         )
         mine = [
             r

@@ -1,12 +1,16 @@
 """``imap`` source: check-ins from a mailbox folder, read incrementally.
 
 Each poll opens the folder read-only (EXAMINE), asks only for UIDs above the
-last one seen, and fetches headers plus the first 2 KB of the first text part
-with ``BODY.PEEK`` — mail is never marked read and attachments are never
-downloaded. The cursor keeps ``{folder: {uidvalidity, last_uid}}``; when the
-server's UIDVALIDITY changes (the folder was recreated or rebuilt) the folder is
-read again from scratch, and check-in keys are Message-IDs, so nothing is
-duplicated.
+last one seen, and fetches the header fields farwatch reads plus the first
+2 KB of the first text part with ``BODY.PEEK`` — mail is never marked read and
+attachments are never downloaded (``imap_read``). The cursor keeps
+``{folder: {uidvalidity, last_uid}}`` and moves only over UIDs actually
+fetched, never past UIDNEXT; answers that cannot be true (a UID at or past
+UIDNEXT, UIDs going backwards) are warnings, not cursor moves. When the
+server's UIDVALIDITY changes the folder is read again within the lookback;
+check-in keys are Message-IDs (else a digest of sender, date and subject), so
+nothing is duplicated, and a folder whose UIDVALIDITY keeps changing is read
+again only from the day before the last poll.
 
 Connections: one per thread, kept open between polls (``threading.local``), so
 a poll with no new mail costs one EXAMINE round trip. A dropped connection is
@@ -18,7 +22,6 @@ mail arrives instead of waiting for the next interval.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import imaplib
 import ipaddress
 import logging
@@ -26,23 +29,23 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, ClassVar
 
 from imapclient import IMAPClient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientError
 from imapclient.imapclient import SocketTimeout
 
-from farwatch.sources import mailparse
 from farwatch.sources.base import Option, Source, SourceError
-from farwatch.sources.imap_mime import TextPart, first_text_part, synthetic_message
-from farwatch.sources.model import CheckIn, Cursor, FetchResult
+from farwatch.sources.imap_errors import SERVER_TEXT, imap_error
+from farwatch.sources.imap_idle import ReconnectGate, exists_grew
+from farwatch.sources.imap_read import LITERAL_BYTES
+from farwatch.sources.imap_sync import MESSAGES_PER_POLL, FolderSync
+from farwatch.sources.imap_wire import LiteralCap, as_int, check_credentials, login, masked
+from farwatch.sources.model import Cursor, FetchResult
 from farwatch.sources.netopts import as_bool, as_seconds, option_value
 
 log = logging.getLogger(__name__)
-
-PREVIEW_BYTES = 2048
 
 
 def is_loopback(host: str) -> bool:
@@ -62,6 +65,8 @@ class ImapSource(Source):
     default_interval: ClassVar[float] = 120.0
     can_wait_for_change: ClassVar[bool] = True
     batch_size: ClassVar[int] = 200
+    per_poll: ClassVar[int] = MESSAGES_PER_POLL
+    """Messages one poll reads at most (see ``imap_sync``)."""
     options: ClassVar[tuple[Option, ...]] = (
         Option("host", "str", required=True, help="IMAP server host name"),
         Option("port", "int", help="default 993 for tls=ssl, 143 otherwise"),
@@ -108,6 +113,11 @@ class ImapSource(Source):
         self._clients: list[IMAPClient] = []
         self._owners: dict[int, threading.Thread] = {}
         self._closed = threading.Event()
+        self._sync = FolderSync(
+            name, self.account, self.folder, self.lookback, self.batch_size, self.per_poll
+        )
+        self._gate = ReconnectGate()
+        self._caps: dict[int, LiteralCap] = {}
         self._plain_warning = ""
         if self.tls == "none" and not is_loopback(self.host):
             self._plain_warning = (
@@ -137,6 +147,7 @@ class ImapSource(Source):
 
     def _connect(self) -> IMAPClient:
         password = self.secret("password_env")
+        check_credentials(self.name, self.username, password)
         context = self._ssl_context() if self.tls != "none" else None
         timeout = SocketTimeout(connect=self.timeout, read=self.timeout)
         client: IMAPClient | None = None
@@ -149,17 +160,11 @@ class ImapSource(Source):
                 timeout=timeout,
             )
             client.normalise_times = False
+            self._caps[id(client)] = LiteralCap(LITERAL_BYTES)
+            self._caps[id(client)].install(client)
             if self.tls == "starttls":
-                if not client.has_capability("STARTTLS"):
-                    raise SourceError(
-                        f"{self.name}: {self.host}:{self.port} does not offer STARTTLS; "
-                        'use tls = "ssl" (port 993)',
-                        title="no STARTTLS",
-                        kind="tls",
-                        retryable=False,
-                    )
-                client.starttls(context)
-            client.login(self.username, password)
+                self._starttls(client, context)
+            login(client, self.username, password)
         except BaseException as exc:
             if client is not None:
                 _quietly_shutdown(client)
@@ -172,6 +177,29 @@ class ImapSource(Source):
             self._clients.append(client)
             self._owners[id(client)] = threading.current_thread()
         return client
+
+    def _starttls(self, client: IMAPClient, context: ssl.SSLContext | None) -> None:
+        """STARTTLS or nothing: a server that lacks or refuses it never sees the password."""
+        if not client.has_capability("STARTTLS"):
+            raise SourceError(
+                f"{self.name}: {self.host}:{self.port} does not offer STARTTLS; "
+                'use tls = "ssl" (port 993)',
+                title="no STARTTLS",
+                kind="tls",
+                retryable=False,
+            )
+        try:
+            client.starttls(context)
+        except (IMAPClientError, imaplib.IMAP4.error) as exc:
+            if isinstance(exc, imaplib.IMAP4.abort):
+                raise
+            raise SourceError(
+                f"{self.name}: {self.host}:{self.port} refused STARTTLS "
+                f"({masked(str(exc), [], SERVER_TEXT)}); nothing was sent in the clear",
+                title="STARTTLS refused",
+                kind="tls",
+                retryable=False,
+            ) from None
 
     def _client(self) -> IMAPClient:
         client: IMAPClient | None = getattr(self._local, "client", None)
@@ -207,89 +235,38 @@ class ImapSource(Source):
             _quietly_shutdown(client)
 
     def close(self) -> None:
+        """Close every connection without ever waiting on a busy one.
+
+        A connection another thread is using (a poll stuck on a trickling
+        server, an IDLE) is cut at the socket, which also ends that thread's
+        wait; only idle connections get a LOGOUT, with a short timeout.
+        """
         self._closed.set()
         with self._lock:
             clients, self._clients = self._clients, []
-            self._owners.clear()
+            owners, self._owners = dict(self._owners), {}
         for client in clients:
+            owner = owners.get(id(client))
+            if owner is not None and owner.is_alive() and owner is not threading.current_thread():
+                _abandon(client)
+                continue
             try:
+                client.socket().settimeout(min(self.timeout, 2.0))
                 client.logout()
             except Exception:  # closing must never raise
-                _quietly_shutdown(client)
+                _abandon(client)
 
     # --------------------------------------------------------------- errors
     def _error(self, exc: Exception) -> SourceError:
-        where = f"{self.host}:{self.port}"
-        if isinstance(exc, SourceError):
-            return exc
-        if isinstance(exc, LoginError):
-            return SourceError(
-                f"{self.name}: login failed for {self.username} on {self.host} "
-                "(the server rejected the user name or password)",
-                title="login failed",
-                kind="auth",
-                retryable=False,
-            )
-        if isinstance(exc, socket.gaierror):
-            return SourceError(
-                f"{self.name}: could not find host {self.host} — check the host name",
-                title="host not found",
-                kind="dns",
-            )
-        if isinstance(exc, ConnectionRefusedError):
-            return SourceError(
-                f"{self.name}: {where} refused the connection", title="refused", kind="refused"
-            )
-        if isinstance(exc, socket.timeout | TimeoutError):
-            return SourceError(
-                f"{self.name}: {where} did not answer within {self.timeout:g} s",
-                title="timed out",
-                kind="timeout",
-            )
-        if isinstance(exc, ssl.SSLCertVerificationError):
-            return SourceError(
-                f"{self.name}: the TLS certificate of {self.host} could not be verified "
-                f"({exc.verify_message or 'verify failed'})",
-                title="TLS failed",
-                kind="tls",
-                retryable=False,
-            )
-        if isinstance(exc, ssl.SSLError):
-            return SourceError(
-                f"{self.name}: TLS with {where} failed ({exc.reason or 'error'})",
-                title="TLS failed",
-                kind="tls",
-            )
-        if isinstance(exc, imaplib.IMAP4.abort | ConnectionError | EOFError):
-            return SourceError(
-                f"{self.name}: the connection to {where} was lost",
-                title="connection lost",
-                kind="io",
-            )
-        if isinstance(exc, IMAPClientError | imaplib.IMAP4.error):
-            text = str(exc)[:200].replace(self._password_or_blank(), "***")
-            return SourceError(
-                f"{self.name}: the IMAP server answered an error: {text}",
-                title="IMAP error",
-                kind="protocol",
-            )
-        if isinstance(exc, OSError):
-            return SourceError(
-                f"{self.name}: network error talking to {where} ({exc.strerror or exc})",
-                title="network error",
-                kind="io",
-            )
-        return SourceError(
-            f"{self.name}: unexpected failure ({type(exc).__name__})",
-            title="failed",
-            kind="unknown",
+        return imap_error(
+            self.name, self.host, self.port, self.username, self.timeout, exc, self._secrets()
         )
 
-    def _password_or_blank(self) -> str:
+    def _secrets(self) -> list[str]:
         try:
-            return self.secret("password_env") or "\x00"
+            return [self.secret("password_env")]
         except SourceError:
-            return "\x00"
+            return []
 
     # ----------------------------------------------------------------- fetch
     def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
@@ -299,7 +276,18 @@ class ImapSource(Source):
                 result.warnings.append(self._plain_warning)
             reused = getattr(self._local, "client", None) is not None or self._adopt()
             try:
-                self._poll(self._client(), cursor, now, result)
+                client = self._client()
+                cap = self._caps.get(id(client))
+                if cap is not None:
+                    cap.cut.clear()
+                info = self._examine(client)
+                self._sync.poll(client, info, cursor, now, result)
+                if cap is not None and cap.cut:
+                    result.warnings.append(
+                        f"{self.name}: the server sent {len(cap.cut)} answer(s) larger than "
+                        f"{cap.limit // 1024} KB (up to {max(cap.cut):,} bytes); only the "
+                        f"first {cap.limit // 1024} KB of each was kept"
+                    )
                 return result
             except SourceError:
                 self._drop()
@@ -308,41 +296,11 @@ class ImapSource(Source):
                 self._drop()
                 err = self._error(exc)
                 # the server may have closed a kept-open connection: reconnect once
-                if not (reused and attempt == 1 and err.kind in ("io", "protocol")):
+                # (not when the source was closed under this poll: it was abandoned)
+                retry = reused and attempt == 1 and not self._closed.is_set()
+                if not (retry and err.kind in ("io", "protocol")):
                     raise err from None
         raise AssertionError("unreachable")
-
-    def _poll(self, client: IMAPClient, cursor: Cursor, now: datetime, result: FetchResult) -> None:
-        info = self._examine(client)
-        uidvalidity = int(info.get(b"UIDVALIDITY", 0) or 0)
-        uidnext = int(info.get(b"UIDNEXT", 0) or 0)
-        folders = dict(cursor.get("folders", {})) if cursor.get("account") == self.account else {}
-        state = folders.get(self.folder) or {}
-        last_uid = int(state.get("last_uid", 0) or 0)
-        first_sync = not state
-        if state and int(state.get("uidvalidity", -1)) != uidvalidity:
-            result.warnings.append(
-                f"{self.name}: folder {self.folder} was rebuilt on the server "
-                "(UIDVALIDITY changed); re-reading it — check-ins are matched by "
-                "Message-ID, so none are duplicated"
-            )
-            last_uid, first_sync = 0, True
-        if uidnext and uidnext <= last_uid + 1:
-            uids: list[int] = []  # nothing new: skip the SEARCH round trip
-        elif first_sync:
-            since = (now - timedelta(seconds=self.lookback)).date()
-            uids = sorted(int(u) for u in client.search(["SINCE", since]))
-        else:
-            uids = sorted(int(u) for u in client.search(["UID", f"{last_uid + 1}:*"]))
-        uids = [u for u in uids if u > last_uid]
-        newest = max([last_uid, *uids])
-        if first_sync and uidnext:
-            newest = max(newest, uidnext - 1)
-        for batch in _chunks(uids, self.batch_size):
-            result.checkins.extend(self._fetch_batch(client, batch))
-        folders[self.folder] = {"uidvalidity": uidvalidity, "last_uid": newest}
-        result.cursor = {"account": self.account, "folders": folders}
-        result.unchanged = not uids and not first_sync
 
     def _examine(self, client: IMAPClient) -> dict[bytes, Any]:
         try:
@@ -350,73 +308,14 @@ class ImapSource(Source):
         except IMAPClientError as exc:
             if isinstance(exc, imaplib.IMAP4.abort):
                 raise
+            text = masked(str(exc), self._secrets(), SERVER_TEXT)
             raise SourceError(
-                f"{self.name}: cannot open folder {self.folder!r} on {self.host}: {str(exc)[:160]}",
+                f"{self.name}: cannot open folder {self.folder!r} on {self.host}: {text}",
                 title="no such folder",
                 kind="not_found",
                 retryable=False,
             ) from None
         return info
-
-    def _fetch_batch(self, client: IMAPClient, uids: list[int]) -> list[CheckIn]:
-        meta = client.fetch(uids, [b"BODY.PEEK[HEADER]", b"INTERNALDATE", b"BODYSTRUCTURE"])
-        parts: dict[int, TextPart | None] = {}
-        by_section: dict[str, list[int]] = {}
-        for uid, data in meta.items():
-            part = first_text_part(data.get(b"BODYSTRUCTURE"))
-            parts[uid] = part
-            if part is not None:
-                by_section.setdefault(part.section, []).append(uid)
-        bodies: dict[int, bytes] = {}
-        for section, members in by_section.items():
-            item = f"BODY.PEEK[{section}]<0.{PREVIEW_BYTES}>".encode("ascii")
-            prefix = f"BODY[{section}]".encode("ascii")
-            for uid, data in client.fetch(members, [item]).items():
-                for key, value in data.items():
-                    if (
-                        isinstance(key, bytes)
-                        and key.startswith(prefix)
-                        and isinstance(value, bytes)
-                    ):
-                        bodies[uid] = value
-        checkins: list[CheckIn] = []
-        for uid in uids:
-            data = meta.get(uid)
-            if data is None:
-                continue
-            checkin = self._parse(data, parts.get(uid), bodies.get(uid, b""))
-            if checkin is not None:
-                checkins.append(checkin)
-        return checkins
-
-    def _parse(self, data: dict[bytes, Any], part: TextPart | None, body: bytes) -> CheckIn | None:
-        headers = data.get(b"BODY[HEADER]") or b""
-        if not isinstance(headers, bytes):
-            return None
-        received = data.get(b"INTERNALDATE")
-        received_at = None
-        if isinstance(received, datetime):
-            received_at = (
-                received if received.tzinfo else received.replace(tzinfo=UTC)
-            ).astimezone(UTC)
-        fallback = "imap:" + hashlib.sha256(headers).hexdigest()[:24]
-        # A part we cannot read costs its first line, not the check-in: retry headers-only.
-        for candidate in (part, None) if part is not None else (None,):
-            try:
-                raw = synthetic_message(headers, candidate, body if candidate else b"")
-                parsed: CheckIn | None = mailparse.parse_checkin(
-                    raw, received_at=received_at, fallback_key=fallback
-                )
-            except Exception as exc:  # one broken message must not stop the poll
-                log.info(
-                    "%s: could not read a message%s (%s)",
-                    self.name,
-                    "'s text part" if candidate else "",
-                    type(exc).__name__,
-                )
-                continue
-            return parsed
-        return None
 
     # ------------------------------------------------------------------ IDLE
     def idle_supported(self) -> bool:
@@ -433,60 +332,61 @@ class ImapSource(Source):
         return self.idle
 
     def wait_for_change(self, timeout: float) -> bool:
-        """Block up to ``timeout`` s; True as soon as new mail arrives.
+        """Block up to ``timeout`` s; True as soon as the folder holds more mail.
 
         Without IDLE (option off or server lacks it) this just waits ``timeout``
-        seconds and returns False, so a caller's loop degrades to polling.
-        Uses this thread's own connection.
+        seconds and returns False, so a caller's loop degrades to polling. Uses
+        this thread's own connection and keeps it across wake-ups; reconnecting
+        is rate-limited (``ReconnectGate``), so a server that drops every IDLE
+        costs a few logins a minute, not hundreds.
         """
-        if not self.idle_supported():
+        if not self.idle:
             self._closed.wait(timeout)
             return False
-        client = self._client()
+        if getattr(self._local, "client", None) is None:
+            wait = self._gate.wait_needed()
+            if wait > 0:
+                self._closed.wait(min(timeout, wait))
+                return False
+            self._gate.attempted()
         try:
-            self._examine(client)
+            if not self.idle_supported():
+                self._closed.wait(timeout)
+                return False
+            client = self._client()
+            known = getattr(self._local, "exists", None)
+            if known is None:
+                known = as_int(self._examine(client).get(b"EXISTS"))
             client.idle()
-            woke = self._idle_loop(client, timeout)
-        except SourceError:
-            raise
+            woke, known = self._idle_loop(client, timeout, known)
+            _text, responses = client.idle_done()
+            grew, known = exists_grew(responses, known)
+            self._local.exists = known
         except Exception as exc:
+            self._local.exists = None
             self._drop()
+            self._gate.failed()
             raise self._error(exc) from None
-        if woke:
-            # mail came with untagged lines we did not wait to read in full (some
-            # servers split them); a fresh connection for the next poll is cheaper
-            # than guessing what is left in the buffer
-            self._drop()
-            return True
-        try:
-            client.idle_done()
-        except Exception:
-            self._drop()
-        return False
+        self._gate.succeeded()
+        return woke or grew
 
-    def _idle_loop(self, client: IMAPClient, timeout: float) -> bool:
+    def _idle_loop(self, client: IMAPClient, timeout: float, known: int) -> tuple[bool, int]:
         deadline = time.monotonic() + timeout
         while not self._closed.is_set():
             left = deadline - time.monotonic()
             if left <= 0:
-                return False
-            for response in client.idle_check(timeout=min(left, 1.0)):
-                if (
-                    isinstance(response, tuple)
-                    and len(response) > 1
-                    and response[1]
-                    in (
-                        b"EXISTS",
-                        b"RECENT",
-                    )
-                ):
-                    return True
-        return False
+                break
+            grew, known = exists_grew(client.idle_check(timeout=min(left, 1.0)), known)
+            if grew:
+                return True, known
+        return False, known
 
 
-def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+def _abandon(client: IMAPClient) -> None:
+    """Cut the socket first (wakes a thread blocked reading it), then release the rest."""
+    with contextlib.suppress(Exception):
+        client.socket().shutdown(socket.SHUT_RDWR)
+    _quietly_shutdown(client)
 
 
 def _quietly_shutdown(client: IMAPClient) -> None:

@@ -10,7 +10,7 @@ All datetimes are timezone-aware and in UTC.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 CapPeriod = Literal["day", "week", "month", "task"]
@@ -69,6 +69,12 @@ class TimeEntry:
     ``accrued_seconds`` is time already on the entry before ``start`` (Harvest
     restarts a timer on an existing entry), so an entry's duration is always
     ``accrued_seconds + ((end or now) - start)``.
+
+    ``day`` marks a date-only entry (Harvest without timestamps): its hours are
+    ``accrued_seconds`` on that day *in the worker's own timezone*, which only
+    the roster knows, so ``state`` places it. Its ``start == end`` is no clock
+    time, only a bookkeeping instant that is never later than the moment the
+    entry was read (see ``farwatch.sources.tracker.date_only_instant``).
     """
 
     key: str
@@ -77,6 +83,7 @@ class TimeEntry:
     end: datetime | None
     task: str = ""
     accrued_seconds: float = 0.0
+    day: date | None = None
 
     @property
     def running(self) -> bool:

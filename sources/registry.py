@@ -7,9 +7,12 @@ import is reported by name, never a crash.
 
 from __future__ import annotations
 
-from importlib.metadata import EntryPoint, entry_points
+from typing import TYPE_CHECKING
 
 from farwatch.sources.base import Source
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "farwatch.sources"
 
@@ -19,6 +22,8 @@ class UnknownSourceType(LookupError):
 
 
 def _entry_points() -> dict[str, EntryPoint]:
+    from importlib.metadata import entry_points  # costs every start-up; only when asked
+
     return {ep.name: ep for ep in entry_points(group=GROUP)}
 
 

@@ -25,7 +25,6 @@ from farwatch.sources.csvroster import RosterFormatError, parse_roster
 from farwatch.sources.filestamp import decode_text, read_if_changed
 from farwatch.sources.model import Cursor, FetchResult
 from farwatch.sources.netopts import as_seconds, option_value
-from farwatch.sources.sheet_http import download, redact, to_csv_url
 
 URL_REFRESH = 300.0
 PATH_INTERVAL = 30.0
@@ -95,6 +94,8 @@ class SheetSource(Source):
     # -- URL -----------------------------------------------------------------
 
     def _fetch_url(self, cursor: Cursor, now: datetime) -> FetchResult:
+        from farwatch.sources.sheet_http import download, to_csv_url  # httpx: only for URLs
+
         url = to_csv_url(self.url)
         target = "url:" + _digest(url)
         same = cursor.get("target") == target
@@ -120,7 +121,11 @@ class SheetSource(Source):
 
     def describe_target(self) -> str:
         """Where the roster comes from, safe to show (URL redacted)."""
-        return self.path or redact(to_csv_url(self.url))
+        if self.path:
+            return self.path
+        from farwatch.sources.sheet_http import redact, to_csv_url  # httpx: only for URLs
+
+        return redact(to_csv_url(self.url))
 
     # -- shared --------------------------------------------------------------
 

@@ -16,6 +16,24 @@ design. Per workspace, whatever the number of workers (pagination aside):
 That is ~14 requests an hour in steady state, under the ~30/hour of the free
 plans; the first poll makes 3 (plus pages). The users map and the times of the
 last entries fetches travel in the cursor.
+
+Dates. Each vendor reads a date filter on a calendar: Toggl's Reports API in
+each user's own timezone (toggl/toggl_api_docs#182), Harvest's ``from``/``to``
+on ``spent_date`` (the user's date), Clockify's report range as wall-clock time
+of the key owner's profile timezone. So every request asks for a window wide
+enough for any roster timezone (UTC-12 to UTC+14, ``wide_span``/``date_span``)
+and the entries are then kept by their instants (``within``); date-only entries
+(Harvest without timestamps) carry their ``day`` and ``state`` places them on
+the worker's own calendar.
+
+Bounds. Every paginated listing goes through a ``Pager``: it stops at
+``max_pages`` pages, and when a page brings no new ids or the next-page cursor
+does not advance (an always-full page, a repeated ``X-Next-ID``, ever-new
+``links.next`` over the same rows). Stopping is a visible warning, and a
+listing that stopped early, or skipped a row it could not read, is not taken
+as complete: the cache then deletes and closes nothing on its word. An answer
+without its list, or with something else where the list belongs, fails the
+source with a message naming the field.
 """
 
 from __future__ import annotations
@@ -23,17 +41,132 @@ from __future__ import annotations
 import abc
 import math
 from collections import Counter
-from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from collections.abc import Hashable, Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, ClassVar, Literal
 
 from farwatch.sources.base import Option, Source, SourceError
-from farwatch.sources.http import ApiClient
+from farwatch.sources.http import ApiClient, json_type
 from farwatch.sources.model import Cursor, FetchResult, TimeEntry
-from farwatch.sources.netopts import as_seconds, option_value
+from farwatch.sources.netopts import as_seconds, clean_text, option_value
 
 Users = dict[str, str]
 """Tracker user id -> email (lower case); empty string when unknown."""
+
+Listing = Literal["users", "running", "entries"]
+
+EARLIEST_OFFSET = timedelta(hours=-12)
+LATEST_OFFSET = timedelta(hours=14)
+"""The roster's timezones run from UTC-12 to UTC+14."""
+
+MAX_PAGES = 50
+"""Default page cap of one listing in one poll (``max_pages``)."""
+
+
+def wide_span(lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
+    """Instants that, even re-read as wall-clock time of any roster timezone, cover [lo, hi]."""
+    return lo + EARLIEST_OFFSET, hi + LATEST_OFFSET
+
+
+def date_span(lo: datetime, hi: datetime) -> tuple[date, date]:
+    """Every calendar date that some roster timezone gives an instant in [lo, hi]."""
+    first, last = wide_span(lo, hi)
+    return first.date(), last.date()
+
+
+def date_only_instant(day: date, now: datetime | None) -> datetime:
+    """Bookkeeping instant of a date-only entry read at ``now``.
+
+    The latest moment ``day`` begins anywhere (00:00 at UTC-12), but never after
+    ``now``: ``state`` places the entry at the worker's own midnight of ``day``
+    or at this instant, whichever is earlier, so it is never in the future.
+    """
+    latest = datetime.combine(day, time(), UTC) - EARLIEST_OFFSET
+    return latest if now is None else min(latest, now)
+
+
+def within(entry: TimeEntry, lo: datetime, hi: datetime) -> bool:
+    """Whether an entry of a widened request belongs to the window [lo, hi].
+
+    Timed entries by their instants (any overlap); date-only entries always: the
+    vendor already filtered them by the dates asked for.
+    """
+    if entry.day is not None:
+        return True
+    return entry.start <= hi and (entry.end is None or entry.end > lo)
+
+
+def malformed(source: str, what: str, problem: str) -> SourceError:
+    """An answer that is not what the vendor documents: fail the source, name the field."""
+    return SourceError(
+        f"{source}: unexpected answer for {what}: {problem}; nothing in the cache was changed",
+        title="bad response",
+        kind="parse",
+    )
+
+
+def list_field(source: str, data: Any, keys: tuple[str, ...], what: str) -> list[Any]:
+    """The list under the first of ``keys`` present in a JSON object.
+
+    A missing key or a non-list value is an error, never an empty list: an
+    empty truth would make the cache delete every entry of the window.
+    """
+    wanted = " or ".join(f"'{k}'" for k in keys)
+    if not isinstance(data, dict):
+        raise malformed(
+            source,
+            what,
+            f"expected an object, got {json_type(data)} (a {wanted} list belongs there)",
+        )
+    for key in keys:
+        if key in data:
+            value = data[key]
+            if not isinstance(value, list):
+                raise malformed(source, what, f"'{key}': expected a list, got {json_type(value)}")
+            return value
+    present = ", ".join(sorted(clean_text(str(k), 40) for k in list(data)[:12])) or "none"
+    raise malformed(source, what, f"the answer has no {wanted} list (its keys: {present})")
+
+
+class Pager:
+    """Bounds of one paginated listing in one poll.
+
+    After each page, ``more`` says whether to ask for the next. It stops at the
+    page cap, on a page that brings no id not seen before, and on a next-page
+    cursor already used; each is a warning, and the listing is then marked
+    incomplete so the cache deletes and closes nothing on its word.
+    """
+
+    def __init__(self, source: TrackerSource, listing: Listing, what: str) -> None:
+        self.source = source
+        self.listing = listing
+        self.what = what
+        self.pages = 0
+        self.rows = 0
+        self._ids: set[str] = set()
+        self._cursors: set[Hashable] = set()
+
+    def more(self, ids: Iterable[str], next_cursor: Hashable | None) -> bool:
+        """Count one page (its row ids, the cursor it gave); True to fetch the next."""
+        self.pages += 1
+        page_ids = list(ids)
+        self.rows += len(page_ids)
+        new = set(page_ids) - self._ids
+        self._ids |= new
+        if next_cursor is None:
+            return False
+        if not new:
+            return self._stop("a page brought no new rows but pointed to another")
+        if next_cursor in self._cursors:
+            return self._stop("the next-page cursor did not advance")
+        if self.pages >= self.source.max_pages:
+            return self._stop(f"stopped at the page cap ({self.source.max_pages} pages)")
+        self._cursors.add(next_cursor)
+        return True
+
+    def _stop(self, why: str) -> bool:
+        self.source.truncate(self.listing, f"{self.what}: {why}")
+        return False
 
 
 def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ...]:
@@ -45,6 +178,12 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
             "base_url", "url", default=default_base, help="API base URL (regional hosts, tests)"
         ),
         Option("timeout", "duration", default=20.0, help="connect and read timeout"),
+        Option(
+            "max_pages",
+            "int",
+            default=MAX_PAGES,
+            help="page cap of one listing per poll (more is a warning, nothing is deleted)",
+        ),
         Option(
             "lookback",
             "duration",
@@ -116,6 +255,8 @@ class TrackerSource(Source, abc.ABC):
 
     default_interval: ClassVar[float] = 300.0
     page_size: ClassVar[int] = 200
+    running_listing_complete: ClassVar[bool] = True
+    """Whether the running-timers call lists every running timer (Toggl's does not)."""
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         super().__init__(name, options)
@@ -126,9 +267,13 @@ class TrackerSource(Source, abc.ABC):
         self.recent = self._duration("recent")
         self.full_every = self._duration("full_every")
         self.users_every = self._duration("users_every")
+        self.max_pages = max(1, int(self.opt("max_pages") or MAX_PAGES))
         self._api: ApiClient | None = None
         self.users: Users = {}
         self._skipped: Counter[tuple[str, str]] = Counter()
+        self._truncated: dict[Listing, list[str]] = {}
+        self.read_at: datetime | None = None
+        """The ``now`` of the fetch under way: when its answers were read."""
 
     def opt(self, key: str) -> Any:
         return option_value(self.config, self.options, key)
@@ -173,6 +318,26 @@ class TrackerSource(Source, abc.ABC):
         """
         self._skipped[(what, why)] += 1
 
+    def truncate(self, listing: Listing, why: str) -> None:
+        """A listing stopped before its end: warn, and take it as incomplete."""
+        self._truncated.setdefault(listing, []).append(why)
+
+    def pager(self, listing: Listing, what: str) -> Pager:
+        return Pager(self, listing, what)
+
+    def _complete(self, listing: Listing, skipped_before: int) -> bool:
+        """Whether a listing was read whole: no early stop, no row it could not read."""
+        return listing not in self._truncated and sum(self._skipped.values()) == skipped_before
+
+    def _truncation_warnings(self) -> list[str]:
+        warnings = [
+            f"{self.name}: {why}; what was read is kept, nothing is taken as deleted or stopped"
+            for whys in self._truncated.values()
+            for why in whys
+        ]
+        self._truncated.clear()
+        return warnings
+
     def _skip_warnings(self) -> list[str]:
         warnings = []
         for (what, why), count in sorted(self._skipped.items()):
@@ -195,28 +360,63 @@ class TrackerSource(Source, abc.ABC):
         result = FetchResult()
         state: dict[str, Any] = dict(cursor)
         self._skipped.clear()
+        self._truncated.clear()
+        self.read_at = now
         try:
             self._refresh_users(state, now, result)
+            skipped = sum(self._skipped.values())
             running = self.fetch_running(now)
+            running_read_whole = self._complete("running", skipped)
             entries: dict[str, TimeEntry] = {}
-            window = self._entries_window(state, now)
+            window = self.window_for_unconfirmed(
+                state, running, self._entries_window(state, now), now
+            )
+            fetched: dict[str, TimeEntry] | None = None
             if window is not None:
-                for entry in self.fetch_entries(*window):
-                    entries[entry.key] = entry
-                result.entries_complete = True
-                result.entries_window = window
-                state["entries_at"] = now.isoformat()
-                if window[0] <= now - timedelta(seconds=self.lookback):
-                    state["full_at"] = now.isoformat()
+                skipped = sum(self._skipped.values())
+                fetched = {e.key: e for e in self.fetch_entries(*window) if within(e, *window)}
+                entries.update(fetched)
+                result.entries_complete = self._complete("entries", skipped)
+                if result.entries_complete:
+                    result.entries_window = window
+                    state["entries_at"] = now.isoformat()
+                    if window[0] <= now - timedelta(seconds=self.lookback):
+                        state["full_at"] = now.isoformat()
+                else:
+                    fetched = None  # not read whole: confirms nothing
+            for entry in self.settle_unconfirmed(state, running, fetched, now):
+                entries[entry.key] = entry
             for entry in running:  # the live view wins over a report row
                 entries[entry.key] = entry
         finally:
             result.requests = api.requests - before
         result.entries = list(entries.values())
+        result.warnings.extend(self._truncation_warnings())
         result.warnings.extend(self._skip_warnings())
-        result.running_complete = True
+        result.running_complete = self.running_listing_complete and running_read_whole
         result.cursor = state
         return result
+
+    def window_for_unconfirmed(
+        self,
+        state: dict[str, Any],
+        running: list[TimeEntry],
+        window: tuple[datetime, datetime] | None,
+        now: datetime,
+    ) -> tuple[datetime, datetime] | None:
+        """The entries window, widened when a vanished timer needs confirming (Toggl)."""
+        return window
+
+    def settle_unconfirmed(
+        self,
+        state: dict[str, Any],
+        running: list[TimeEntry],
+        fetched: dict[str, TimeEntry] | None,
+        now: datetime,
+    ) -> list[TimeEntry]:
+        """Entries that close timers confirmed stopped this poll (Toggl); ``fetched``
+        is the entries window when it was read whole, else None."""
+        return []
 
     def _entries_window(
         self, state: dict[str, Any], now: datetime

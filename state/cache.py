@@ -12,7 +12,7 @@ re-reads the file when the writer replaces it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -45,6 +45,60 @@ class _EntryPlan:
     removals: set[str] = field(default_factory=set)
 
 
+class _IntKeyed(MutableMapping[int, Any]):
+    """A stored table seen with int document ids, without copying it.
+
+    TinyDB's storages keep ids as strings; its tables work with ints.
+    """
+
+    __slots__ = ("_raw",)
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self._raw = raw
+
+    def __getitem__(self, doc_id: int) -> Any:
+        return self._raw[str(doc_id)]
+
+    def __setitem__(self, doc_id: int, doc: Any) -> None:
+        self._raw[str(doc_id)] = doc
+
+    def __delitem__(self, doc_id: int) -> None:
+        del self._raw[str(doc_id)]
+
+    def __contains__(self, doc_id: object) -> bool:
+        return str(doc_id) in self._raw
+
+    def __iter__(self) -> Iterator[int]:
+        return (int(doc_id) for doc_id in self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _InPlaceTable(Table):
+    """A TinyDB table whose changes edit the stored table in place.
+
+    TinyDB's own ``_update_table`` copies the whole table into a new dict, runs
+    the change and copies it back, twice the table per ``insert_multiple``, so
+    a poll's cost grew with the cache rather than with its new records. Our
+    storage hands out the very dict it will serialise, so the change can be
+    made on it directly; queries, ids and documents stay TinyDB's.
+    """
+
+    def _update_table(self, updater: Callable[[dict[int, Any]], None]) -> None:
+        tables = self._storage.read()
+        if tables is None:
+            tables = {}
+        raw = tables.setdefault(self.name, {})
+        updater(_IntKeyed(raw))  # type: ignore[arg-type]  # a mapping, as TinyDB uses it
+        self._storage.write(tables)
+        self.clear_cache()
+
+
+class _Database(TinyDB):
+    table_class = _InPlaceTable
+
+
 class Cache:
     """Sources' observations, cursors and health, persisted in one TinyDB file.
 
@@ -72,7 +126,7 @@ class Cache:
         """Things the user must be told (read-only, a moved-aside unreadable file, ...)."""
         self._storage = storage
         self._lock = lock
-        self._db = TinyDB(storage=lambda: storage)
+        self._db = _Database(storage=lambda: storage)
         self._index = CacheIndex.build(storage.read())
 
     # -- opening ----------------------------------------------------------
@@ -339,7 +393,7 @@ class Cache:
             lock.release()
             return False
         self._storage, self._index, self._lock = storage, index, lock
-        self._db = TinyDB(storage=lambda: storage)
+        self._db = _Database(storage=lambda: storage)
         self.read_only, self.lock_holder = False, None
         storage.remove_stale_temps()
         if index.meta_id is None:
@@ -358,7 +412,7 @@ class Cache:
         previous = self._storage.read()
         try:
             self._storage.load()
-            db = TinyDB(storage=lambda: self._storage)
+            db = _Database(storage=lambda: self._storage)
             index = CacheIndex.build(self._storage.read())
         except (CacheUnreadable, OSError):
             if previous is not None:
@@ -369,11 +423,13 @@ class Cache:
 
     def close(self) -> None:
         """Release the writer lock. Uncommitted changes are dropped, by design:
-        only ``commit`` decides what is durable."""
+        only ``commit`` decides what is durable. A closed cache is read-only, so
+        a poll that outlived its process's shutdown cannot write without the lock."""
         self._storage.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        self.read_only = True
 
     def __enter__(self) -> Cache:
         return self

@@ -112,6 +112,8 @@ SOURCES_INTRO = """
 #   type      which kind of source (required)
 #   name      a unique name for it (default: the type; "imap-2" for a second imap)
 #   interval  how often to poll it
+#   deadline  the longest one poll may take before it is abandoned and counted as
+#             failed (default: 4 x the source's timeout, at most 3m; else 2m)
 # plus the options of its type, listed below. Uncomment and edit a block to use it;
 # "optional" lines describe keys you may add.
 """

@@ -14,6 +14,9 @@ Choices worth knowing:
 - An entry is clipped to the cap period. Its ``accrued_seconds`` (time an
   entry had before its current timer started) counts when the entry started
   inside the period, since when exactly it was worked is unknown.
+- A date-only entry (Harvest without timestamps) counts on its day in the
+  worker's own timezone: it is placed at that local midnight, or at the
+  moment it was read if that came first, never later.
 - Records later than ``now`` (beyond a small clock-skew tolerance) are left
   out, so evaluating "as of" an earlier instant gives what was true then.
 - ``cap_eta`` is None when there is no cap, when the cap is already reached
@@ -25,9 +28,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
@@ -64,6 +68,10 @@ class WorkerHistory:
     """Newest first."""
     entries: list[TimeEntry]
     """Newest first, by start."""
+
+
+_NEWEST = attrgetter("at", "key")
+"""Orders check-ins by time, then key (C-level: it runs once per cached check-in)."""
 
 
 # -- indexing ------------------------------------------------------------------
@@ -202,6 +210,18 @@ def _cap_seconds(row: RosterRow) -> float | None:
     if cap is None or not math.isfinite(cap) or cap <= 0:
         return None
     return float(cap) * 3600.0
+
+
+def placed(entry: TimeEntry, schedule: Schedule) -> TimeEntry:
+    """A date-only entry at the start of its day on the worker's calendar.
+
+    Its ``start`` is never later than the moment it was read, so a day that had
+    not begun for the worker then (a future date) is placed at that moment.
+    """
+    if entry.day is None:
+        return entry
+    at = min(schedule.day_start(entry.day), entry.start)
+    return replace(entry, start=at, end=at)
 
 
 def _used_seconds(
@@ -358,12 +378,13 @@ def _status(
     now: datetime,
 ) -> WorkerStatus:
     schedule, schedule_problems = schedule_for(row, settings.defaults)
+    entries = [placed(e, schedule) for e in entries]
     problems = list(schedule_problems)
     period, period_problem = _cap_period(row, settings.defaults)
     if period_problem:
         problems.append(period_problem)
 
-    latest = max(checkins, key=lambda c: (c.at, c.key)) if checkins else None
+    latest = max(checkins, key=_NEWEST) if checkins else None
     last = latest.at if latest is not None else None
     working_now = schedule.is_working(now)
     age = max(0.0, (now - last).total_seconds()) if last is not None else None

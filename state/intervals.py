@@ -96,11 +96,13 @@ def worked_time(entries: Iterable[TimeEntry], now: datetime) -> WorkedTime:
     Entries that start after ``now`` or cover no time still count as entries
     (for their accrued time) but add no span. O(n log n) in the entries.
     """
-    distinct: dict[tuple[datetime, datetime | None, float], TimeEntry] = {}
+    distinct: dict[tuple[datetime, datetime | None, float, str], TimeEntry] = {}
     overlaps: list[Overlap] = []
     ordered = sorted(entries, key=lambda e: (e.start, _stop(e, now), e.key))
     for entry in ordered:
-        identity = (entry.start, entry.end, entry.accrued_seconds)
+        # date-only entries (a day and hours, no clock time) share their placed
+        # instant with every other entry of that day: only their key tells them apart
+        identity = (entry.start, entry.end, entry.accrued_seconds, entry.key if entry.day else "")
         first = distinct.get(identity)
         if first is not None:
             stop = _stop(entry, now)

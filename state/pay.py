@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from farwatch.sources.model import TimeEntry
-from farwatch.state.derive import schedule_for
+from farwatch.state.derive import placed, schedule_for
 from farwatch.state.intervals import worked_time
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.settings import Settings
@@ -188,6 +188,7 @@ def worker_pay(
     dates: PayRange,
 ) -> WorkerPay:
     """One worker's pay over ``dates`` (see the module's rules)."""
+    entries = [(s, placed(e, schedule)) for s, e in entries]  # date-only: the worker's day
     period = status.cap_period
     if period == "task":
         wanted = roster_task.strip().casefold()

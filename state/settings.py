@@ -70,6 +70,8 @@ class SourceSettings:
     name: str
     interval: float
     options: dict[str, Any] = field(default_factory=dict)
+    deadline: float | None = None
+    """Wall-clock seconds one fetch may take (None: ``farwatch.state.deadline``'s default)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -211,7 +211,16 @@ class Schedule:
     workers with the same hours makes a whole team's derive fast.
     """
 
-    __slots__ = ("_day_cache", "days", "tz", "tz_name", "windows")
+    __slots__ = (
+        "_day_cache",
+        "_day_seconds",
+        "_midnights",
+        "_pattern",
+        "days",
+        "tz",
+        "tz_name",
+        "windows",
+    )
 
     _CACHE_LIMIT = 4096
     _HORIZON_DAYS = 400
@@ -226,6 +235,9 @@ class Schedule:
         self.windows = windows
         self.days = days
         self._day_cache: dict[date, tuple[Interval, ...]] = {}
+        self._pattern: tuple[float, ...] | None = None
+        self._midnights: dict[date, datetime] = {}
+        self._day_seconds: dict[date, float] = {}
 
     @classmethod
     def parse(cls, timezone: str, hours: str, days: str) -> Schedule:
@@ -344,8 +356,67 @@ class Schedule:
         return False
 
     def working_seconds_between(self, start: datetime, end: datetime) -> float:
-        """Real seconds of working time between two instants (0 if end <= start)."""
+        """Real seconds of working time between two instants (0 if end <= start).
+
+        The cost does not grow with the span: the days at either end, and the
+        few around each change of UTC offset, are measured from their real
+        intervals; every other day is worth what the weekly pattern says its
+        weekday is worth.
+        """
+        start, end = _aware(start), _aware(end)
+        first = start.astimezone(self.tz).date() + timedelta(days=2)
+        last = end.astimezone(self.tz).date() - timedelta(days=1)
+        if (last - first).days < _WALK_DAYS:
+            return self._measured(start, end)
+        middle_start, middle_end = self._midnight(first), self._midnight(last)
+        return (
+            self._measured(start, middle_start)
+            + self._whole_days(first, last)
+            + self._measured(middle_end, end)
+        )
+
+    def _measured(self, start: datetime, end: datetime) -> float:
         return sum((b - a).total_seconds() for a, b in self.intervals(start, end))
+
+    def _whole_days(self, first: date, last: date) -> float:
+        """Working seconds from local midnight of ``first`` to that of ``last``."""
+        pattern = self._weekday_seconds()
+        days = (last - first).days
+        weeks, rest = divmod(days, 7)
+        total = weeks * sum(pattern)
+        total += sum(pattern[(first.weekday() + i) % 7] for i in range(rest))
+        for day in _days_near_offset_changes(self.tz, first, last):
+            total += self._exact_day(day) - pattern[day.weekday()]
+        return total
+
+    def _exact_day(self, day: date) -> float:
+        """Working seconds of one local day, from its real intervals (kept: workers share
+        schedules, and the days around a change of offset are the same for all of them)."""
+        found = self._day_seconds.get(day)
+        if found is None:
+            if len(self._day_seconds) >= self._CACHE_LIMIT:
+                self._day_seconds.clear()
+            end = self._midnight(day + timedelta(days=1))
+            found = self._day_seconds[day] = self._measured(self._midnight(day), end)
+        return found
+
+    def _weekday_seconds(self) -> tuple[float, ...]:
+        """Working seconds of each local weekday (Monday first) when the UTC offset holds
+        still: the windows laid on a week of wall-clock minutes, merged, counted per day."""
+        if self._pattern is None:
+            week = 7 * MINUTES_PER_DAY
+            covered = bytearray(week)  # one mark per wall-clock minute; overlaps merge
+            for day in self.days:
+                for w in self.windows:
+                    a, b = day * MINUTES_PER_DAY + w.start, day * MINUTES_PER_DAY + w.end
+                    covered[a : min(b, week)] = b"\x01" * (min(b, week) - a)
+                    if b > week:  # Sunday's window runs into Monday
+                        covered[: b - week] = b"\x01" * (b - week)
+            self._pattern = tuple(
+                60.0 * covered[d * MINUTES_PER_DAY : (d + 1) * MINUTES_PER_DAY].count(1)
+                for d in range(7)
+            )
+        return self._pattern
 
     def next_start(self, after: datetime) -> datetime | None:
         """When the next working stretch begins, at or after ``after`` (UTC).
@@ -373,9 +444,16 @@ class Schedule:
         start = _aware(start)
         if seconds <= 0:
             return start
+        first_day = start.astimezone(self.tz).date() - timedelta(days=1)
+        last_day = first_day + timedelta(days=self._HORIZON_DAYS)
         remaining = timedelta(seconds=seconds)
         covered = start  # working time before this instant is already counted
-        for a, b in self._raw_from(start.astimezone(self.tz).date() - timedelta(days=1), None):
+        skip = self._skip_weeks(start, seconds, last_day, until)
+        if skip is not None:
+            covered, worked = skip
+            remaining -= timedelta(seconds=worked)
+            first_day = covered.astimezone(self.tz).date() - timedelta(days=1)
+        for a, b in self._raw_from(first_day, last_day):
             if until is not None and a > until:
                 return None
             a = max(a, covered)
@@ -386,6 +464,24 @@ class Schedule:
             remaining -= b - a
             covered = b
         return None
+
+    def _skip_weeks(
+        self, start: datetime, seconds: float, last_day: date, until: datetime | None
+    ) -> tuple[datetime, float] | None:
+        """A local midnight, whole weeks on, that ``seconds`` of work from ``start`` surely
+        passes (three weeks short of the pattern's estimate), and the working seconds up
+        to it; None when not worth it."""
+        weeks = int(seconds // sum(self._weekday_seconds())) - 3
+        if weeks < 1:
+            return None
+        day = min(start.astimezone(self.tz).date() + timedelta(days=7 * weeks), last_day)
+        target = self._midnight(day)
+        if target <= start or (until is not None and target > until):
+            return None
+        worked = self.working_seconds_between(start, target)
+        if worked >= seconds:
+            return None  # the estimate was off (it never should be); walk it all
+        return target, worked
 
     def period_start(self, period: str, at: datetime) -> datetime | None:
         """Start (UTC) of the cap period containing ``at``, on the worker's calendar.
@@ -423,8 +519,67 @@ class Schedule:
             return None
         raise ValueError(f"unknown cap period {period!r} (expected one of {', '.join(PERIODS)})")
 
+    def day_start(self, day: date) -> datetime:
+        """The instant (UTC) the worker's local ``day`` begins."""
+        return self._midnight(day).astimezone(UTC)
+
     def _midnight(self, day: date) -> datetime:
-        return self._instant(day, 0)
+        found = self._midnights.get(day)
+        if found is None:
+            if len(self._midnights) >= self._CACHE_LIMIT:
+                self._midnights.clear()
+            found = self._midnights[day] = self._instant(day, 0)
+        return found
+
+
+_WALK_DAYS = 14
+"""Spans shorter than this many whole days are simply measured interval by interval."""
+
+_PROBE = timedelta(days=14)
+"""The zone's offset is sampled this often: no zone keeps an offset for less than two
+weeks, so every change lies between two samples that differ."""
+
+
+def _days_near_offset_changes(tz: tzinfo, first: date, last: date) -> list[date]:
+    """Local days in [first, last) within a day of a change of the zone's UTC offset:
+    on those days the real working time may differ from the weekly pattern."""
+    if isinstance(tz, timezone):
+        return []  # a fixed offset never changes
+    found: set[date] = set()
+    for year in range(first.year, last.year + 1):
+        for change in _offset_changes(tz, year):
+            local = change.astimezone(tz).date()
+            for near in (-1, 0, 1):  # a window of the day before may reach in
+                day = local + timedelta(days=near)
+                if first <= day < last:
+                    found.add(day)
+    return sorted(found)
+
+
+@lru_cache(maxsize=512)
+def _offset_changes(tz: tzinfo, year: int) -> tuple[datetime, ...]:
+    """UTC instants (to within a minute) when ``tz`` changes its offset during ``year``."""
+
+    def offset(at: datetime) -> timedelta | None:
+        return at.astimezone(tz).utcoffset()
+
+    lo = datetime(year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    hi = datetime(year + 1, 1, 1, tzinfo=UTC) + timedelta(days=1)
+    changes: list[datetime] = []
+    at = lo
+    while at < hi:
+        step_end = min(at + _PROBE, hi)
+        if offset(at) != offset(step_end):
+            low, high = at, step_end
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if offset(middle) == offset(low):
+                    low = middle
+                else:
+                    high = middle
+            changes.append(high)
+        at = step_end
+    return tuple(changes)
 
 
 def _aware(at: datetime) -> datetime:

@@ -8,10 +8,7 @@ the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 
 from __future__ import annotations
 
-import signal
-import threading
 from datetime import datetime, tzinfo
-from types import FrameType
 from typing import ClassVar
 
 from textual.app import App
@@ -33,6 +30,7 @@ from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
+from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.textual_compat import TightDisplayApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -261,22 +259,12 @@ def build_app(
 def run_dashboard(engine: EngineLike) -> None:
     """Run the dashboard in this terminal until the owner quits (the CLI's entry).
 
-    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, so the
-    caller's clean-up runs: the cache lock is released, the demo folder removed.
+    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, and so
+    does the terminal vanishing, so the caller's clean-up runs (an input that is
+    not a terminal at all is refused up front): the cache lock
+    is released, the demo folder removed (see ``farwatch.tui.quitting``).
     """
+    require_terminal()
     app = build_app(engine)
-    hangups = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-    previous = {sig: signal.getsignal(sig) for sig in hangups}
-
-    def quit_app(_signum: int, _frame: FrameType | None) -> None:
-        app.exit()
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in hangups:
-            signal.signal(sig, quit_app)
-    try:
+    with QuitGuard(app):
         app.run()
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

@@ -1,16 +1,22 @@
 """Polling and reloading off the main thread.
 
-Each due source is polled in its own thread worker; when it finishes, the
-worker derives fresh statuses (still off the main thread) and posts one
-``DataReady``. The scheduler is told when a poll starts and finishes, so a
-source is never polled twice at once and its next poll is counted from the end
-of the previous one: a slow source cannot pile up. When another process owns
-the cache, the dashboard only reloads the file on a timer.
+Each due source is polled in a daemon thread of its own; when it finishes,
+that thread derives fresh statuses (still off the main thread) and posts one
+``DataReady``. The Textual worker that waits for it is async, not a thread
+worker: a fetch stuck in a dead connection must never be a thread the app
+joins at exit (``shutdown_default_executor``), so ``q`` quits at once. The
+scheduler is told when a poll starts and finishes, so a source is never
+polled twice at once and its next poll is counted from the end of the previous
+one: a slow source cannot pile up. When another process owns the cache, the
+dashboard only reloads the file on a timer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -20,7 +26,8 @@ from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
 from farwatch.state.cadence import Reminder
 from farwatch.state.engine_api import EngineLike
-from farwatch.state.poller import PollOutcome, Scheduler
+from farwatch.state.poller import PollOutcome
+from farwatch.state.schedule import Scheduler
 from farwatch.state.status import WorkerStatus
 from farwatch.state.watch import ChangeWatcher
 from farwatch.tui.engine_api import SchedulerLike
@@ -44,7 +51,7 @@ def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
         known = {h.name: h for h in engine.health()}
     except Exception:  # no readable health yet: every source is due at once
         known = {}
-    scheduler: SchedulerLike = Scheduler(intervals, health=known)
+    scheduler: SchedulerLike = Scheduler(intervals, health=known, now=engine.clock())
     return scheduler
 
 
@@ -124,10 +131,9 @@ class PollLoop:
         if self.scheduler is not None:
             self.scheduler.started(name)
         self.app.run_worker(
-            partial(self._poll_in_thread, name),
+            in_daemon_thread(partial(self._poll_in_thread, name), f"farwatch-poll {name}"),
             name=f"poll {name}",
             group="poll",
-            thread=True,
             exit_on_error=False,
         )
         return True
@@ -245,3 +251,25 @@ def read_audit(path: Path) -> list[AuditEntry]:
         return audit.read_entries(path)
     except OSError:
         return []
+
+
+async def in_daemon_thread(work: Callable[[], None], name: str) -> None:
+    """Run ``work`` in a daemon thread and wait for it without occupying a thread of
+    the event loop's executor: quitting cancels this wait and leaves the thread to
+    die with the process."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish(future: asyncio.Future[None]) -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits now
+                loop.call_soon_threadsafe(finish, done)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    await done

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 from farwatch.state import audit
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.screens.compose import ComposeScreen
-from farwatch.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -62,6 +60,8 @@ class WorkerDialogs(_AppBase):
         self._open_confirm(worker_id, "resume")
 
     def _open_compose(self, statuses: list[WorkerStatus]) -> None:
+        from farwatch.tui.screens.compose import ComposeScreen  # apprise: on first use
+
         self.push_screen(ComposeScreen(self.engine, statuses), self._action_done)
 
     def _open_confirm(self, worker_id: str, action: str) -> None:
@@ -74,6 +74,8 @@ class WorkerDialogs(_AppBase):
         if action == "pause" and status.paused:
             self.notify("Already paused", timeout=3, markup=False)
             return
+        from farwatch.tui.screens.confirm import ConfirmScreen  # apprise: on first use
+
         self.push_screen(ConfirmScreen(self.engine, status, action), self._action_done)
 
     def _action_done(self, _result: object = None) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import click
@@ -32,6 +31,22 @@ COMMANDS: dict[str, str] = {
     "digest": "farwatch.cli.digest_cmd:digest",
 }
 """Command name -> ``module:attribute`` of its ``click.Command``."""
+
+SUMMARIES: dict[str, str] = {
+    "init": "Write a commented starter config to PATH (default: the usual config file).",
+    "check": "Validate the config and try each source once (nothing is saved).",
+    "poll": "Poll the sources and keep the cache fresh (for cron or systemd).",
+    "status": "Show every worker's check-in age, burn and task, and each source's health.",
+    "demo": "Open the dashboard on a bundled, live-simulated team of remote workers.",
+    "ping": "Nudge WORKER (id, email or name prefix) by email and/or IM.",
+    "pause": "Pause WORKER: mark paused, stop their running timer, tell them.",
+    "resume": "Resume WORKER: mark them active again and tell them.",
+    "log": "Show the audit log: every ping, pause, resume and what came of it.",
+    "pay": "What each worker is owed for the range: payable hours up to the cap, times the rate.",
+}
+"""Each command's line in ``--help``, so listing them imports none of them (``ping``
+would bring in apprise, the dashboard Textual); a test keeps them equal to the
+commands' own short help."""
 
 
 class LazyGroup(click.Group):
@@ -58,6 +73,24 @@ class LazyGroup(click.Group):
             command.params.append(make_config_option())
         return command  # not cached here: importlib already caches the module
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            summary = SUMMARIES.get(name) if name not in self.commands else None
+            if summary is not None:
+                summary = click.Command(name, short_help=summary).get_short_help_str(limit)
+            else:
+                command = self.get_command(ctx, name)
+                if command is None or command.hidden:
+                    continue
+                summary = command.get_short_help_str(limit)
+            rows.append((name, summary))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -75,11 +108,18 @@ class LazyGroup(click.Group):
                 os.environ[ENV_VAR] = saved
 
 
-def _version() -> str:
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: reads the installed metadata only when asked (it costs every run)."""
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
-        return version("farwatch")
+        number = version("farwatch")
     except PackageNotFoundError:
-        return "unknown"
+        number = "unknown"
+    click.echo(f"farwatch, version {number}")
+    ctx.exit()
 
 
 @click.group(
@@ -88,7 +128,15 @@ def _version() -> str:
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @config_option
-@click.version_option(_version(), "--version", "-V", prog_name="farwatch")
+@click.option(
+    "--version",
+    "-V",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Show the version and exit.",
+)
 @click.pass_context
 def main(ctx: click.Context) -> None:
     """Watch remote workers: check-ins, running timers, hours against the cap.

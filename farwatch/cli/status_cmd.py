@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from datetime import UTC, datetime
 
 import click
+import orjson
 
 from farwatch.cli.common import config_option, load
 from farwatch.cli.engine_ctx import opened_engine
@@ -44,7 +44,8 @@ def status(as_json: bool, now_text: str | None) -> None:
         unmatched = {h.name: h.unmatched for h in health}
     if as_json:
         document = status_report(statuses, health, unmatched, now)
-        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+        # orjson: at 5,000 workers the standard library's indent=2 took half a second
+        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         return
     width = shutil.get_terminal_size((100, 24)).columns
     click.echo(render(statuses, health, unmatched, now, width))

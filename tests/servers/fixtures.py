@@ -6,7 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.servers.imap import PASSWORD, HangingServer, ImapServer, start_imap_server
+from tests.servers.imap import (
+    PASSWORD,
+    HangingServer,
+    ImapServer,
+    ScriptedImap,
+    start_imap_server,
+)
 
 
 @pytest.fixture(scope="session")
@@ -35,5 +41,14 @@ def imap_password(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def hanging_server() -> Iterator[HangingServer]:
     server = HangingServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def scripted_imap(monkeypatch: pytest.MonkeyPatch) -> Iterator[ScriptedImap]:
+    """A scripted IMAP server of this test's own (behaviours set per test)."""
+    monkeypatch.setenv("FARWATCH_TEST_IMAP_PW", PASSWORD)
+    server = ScriptedImap()
     yield server
     server.close()

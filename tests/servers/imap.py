@@ -6,7 +6,8 @@ and the CA file that signed the server certificate. Dovecot 2.3 and 2.4 use
 different config syntax; both are written here. Set ``FARWATCH_TEST_IMAP`` to
 ``pymap`` or ``dovecot`` to force one (``dovecot`` fails loudly if missing).
 pymap has no implicit-TLS listener, so a small TLS-terminating relay in front
-of its plain port provides one.
+of its plain port provides one. ``ScriptedImap`` (tests/servers/imap_script.py)
+is the third kind: a loopback server that breaks on cue.
 """
 
 from __future__ import annotations
@@ -26,9 +27,13 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from tests.servers.certs import ServerCerts, make_certs
+from tests.servers.imap_script import ScriptedImap, ScriptedMessage  # noqa: F401 - re-exported
 
 HOST = "127.0.0.1"
 USER = "owner@example.com"
@@ -102,12 +107,17 @@ class ImapServer:
         return imap
 
     def deliver(self, *messages: bytes | str, folder: str = "INBOX") -> None:
-        """APPEND messages as the mailbox owner would receive them (unread)."""
+        """APPEND messages as the mailbox owner would receive them (unread).
+
+        A message with a Date header arrives at that time (its INTERNALDATE),
+        so tests that evaluate at a fixed instant see mail from that instant,
+        not from the machine's clock (farwatch distrusts arrival dates in the future).
+        """
         imap = self.connect()
         try:
             for message in messages:
                 raw = message.encode() if isinstance(message, str) else message
-                typ, data = imap.append(_quote(folder), None, None, raw)
+                typ, data = imap.append(_quote(folder), None, _arrival(raw), raw)
                 if typ != "OK":
                     raise RuntimeError(f"APPEND failed: {data!r}")
         finally:
@@ -183,6 +193,16 @@ class ImapServer:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # stragglers in the group
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _arrival(raw: bytes) -> datetime | None:
+    """The message's Date header as an aware datetime, else None (the server's clock)."""
+    value = BytesHeaderParser().parsebytes(raw).get("Date")
+    try:
+        when = parsedate_to_datetime(str(value)) if value else None
+    except (TypeError, ValueError):
+        return None
+    return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _quote(folder: str) -> str:

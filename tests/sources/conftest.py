@@ -14,6 +14,7 @@ from tests.servers.fixtures import (  # noqa: E402
     hanging_server,
     imap_password,
     imap_server,
+    scripted_imap,
 )
 
-__all__ = ["fresh_imap_server", "hanging_server", "imap_password", "imap_server"]
+__all__ = ["fresh_imap_server", "hanging_server", "imap_password", "imap_server", "scripted_imap"]

@@ -14,6 +14,7 @@ import pytest
 
 from farwatch.sources.base import SourceError
 from farwatch.sources.imap import ImapSource
+from farwatch.sources.imap_read import MessageReader
 from tests.servers.imap import PASSWORD, HangingServer, ImapServer, free_port
 
 NOW = datetime(2025, 3, 11, 15, 0, tzinfo=UTC)
@@ -266,7 +267,9 @@ def test_nothing_listening_is_refused() -> None:
     assert info.value.kind == "refused" and info.value.retryable
 
 
-def test_server_killed_mid_poll(fresh_imap_server: ImapServer, imap_password: str) -> None:
+def test_server_killed_mid_poll(
+    fresh_imap_server: ImapServer, imap_password: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = fresh_imap_server
     server.deliver(*[plain("ana@example.com", f"n{i}", "x", f"<k{i}@x>") for i in range(30)])
 
@@ -275,16 +278,16 @@ def test_server_killed_mid_poll(fresh_imap_server: ImapServer, imap_password: st
 
     src = SmallBatches("mail", server.source_options())
     calls = 0
-    original = SmallBatches._fetch_batch
+    original = MessageReader.read
 
-    def killing_batch(self: ImapSource, client: Any, uids: list[int]) -> Any:
+    def killing_batch(self: MessageReader, client: Any, uids: list[int]) -> Any:
         nonlocal calls
         calls += 1
         if calls == 2:
             server.kill()
         return original(self, client, uids)
 
-    SmallBatches._fetch_batch = killing_batch  # type: ignore[method-assign]
+    monkeypatch.setattr(MessageReader, "read", killing_batch)
     started = time.monotonic()
     with pytest.raises(SourceError) as info:
         src.fetch({}, NOW)

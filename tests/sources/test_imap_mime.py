@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from farwatch.sources import imap as imap_module
-from farwatch.sources.imap import ImapSource
+from farwatch.sources import imap_read
 from farwatch.sources.imap_mime import TextPart, first_text_part, synthetic_message
 from farwatch.sources.mailparse import parse_checkin
 
@@ -60,19 +59,17 @@ def test_a_part_that_cannot_be_described_falls_back_to_headers_only(part: TextPa
 def test_the_imap_source_keeps_a_message_whose_part_breaks_as_headers_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    real = imap_module.synthetic_message
+    real = imap_read.synthetic_message
 
     def failing(headers: bytes, part: TextPart | None, body: bytes) -> bytes:
         if part is not None:
             raise UnicodeEncodeError("ascii", "\u00e4", 0, 1, "ordinal not in range")
         return real(headers, part, body)
 
-    monkeypatch.setattr(imap_module, "synthetic_message", failing)
-    source = ImapSource("mail", {"host": "127.0.0.1", "username": "u", "password_env": "X"})
+    monkeypatch.setattr(imap_read, "synthetic_message", failing)
     part = TextPart(section="1", subtype="plain", charset="utf-8", encoding="7bit")
-    checkin = source._parse({b"BODY[HEADER]": HEADERS}, part, b"Reconciled March.\r\n")
-    assert checkin is not None
-    assert (checkin.who, checkin.subject, checkin.first_line) == (
+    mail = imap_read._summary(HEADERS, part, b"Reconciled March.\r\n")
+    assert (mail.sender, mail.subject, mail.first_line) == (
         "ana@example.com",
         "Check-in: invoices",
         "",

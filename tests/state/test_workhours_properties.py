@@ -71,3 +71,54 @@ def test_is_working_matches_the_intervals(schedule: Schedule, at: datetime) -> N
         assert upcoming >= at
         assert schedule.is_working(upcoming)
         assert not schedule.is_working(upcoming - tick)
+
+
+PATTERN_ZONES = (*ZONES, "Africa/Casablanca", "America/Sao_Paulo", "UTC+05:30", "UTC")
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.builds(
+        Schedule.parse,
+        st.sampled_from(PATTERN_ZONES),
+        st.sampled_from(HOURS),
+        st.sampled_from(DAYS),
+    ),
+    st.datetimes(
+        min_value=datetime(2015, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    ),
+    st.integers(0, 3 * 365 * 86400),
+)
+def test_long_spans_from_the_weekly_pattern_equal_walking_every_day(
+    schedule: Schedule, start: datetime, seconds: int
+) -> None:
+    """Years apart, the weekly pattern plus the days around offset changes (DST, a
+    zone's Ramadan suspension, Sao Paulo's abolished DST) give exactly what adding
+    up each day's real intervals gives."""
+    end = start + timedelta(seconds=seconds)
+    walked = sum((b - a).total_seconds() for a, b in schedule.intervals(start, end))
+    assert abs(schedule.working_seconds_between(start, end) - walked) < 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.builds(
+        Schedule.parse,
+        st.sampled_from(PATTERN_ZONES),
+        st.sampled_from(HOURS),
+        st.sampled_from(DAYS),
+    ),
+    st.datetimes(
+        min_value=datetime(2015, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
+    ),
+    st.integers(0, 300 * 86400),
+)
+def test_adding_months_of_working_time_lands_where_measuring_says(
+    schedule: Schedule, start: datetime, seconds: int
+) -> None:
+    """The whole weeks skipped when adding a long stretch of work are counted exactly."""
+    end = start + timedelta(seconds=seconds)
+    worked = schedule.working_seconds_between(start, end)
+    reached = schedule.add_working_seconds(start, worked)
+    assert reached is not None and reached <= end
+    assert abs(schedule.working_seconds_between(start, reached) - worked) < 1e-6

@@ -201,11 +201,11 @@ class RecordingScreen(Screen[None]):
 async def test_p_x_r_and_shift_p_open_the_action_screens(
     app: FarwatchApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from farwatch.tui import worker_dialogs
+    from farwatch.tui.screens import compose, confirm  # the dialogs load on first use
 
     RecordingScreen.opened = []
-    monkeypatch.setattr(worker_dialogs, "ComposeScreen", RecordingScreen)
-    monkeypatch.setattr(worker_dialogs, "ConfirmScreen", RecordingScreen)
+    monkeypatch.setattr(compose, "ComposeScreen", RecordingScreen)
+    monkeypatch.setattr(confirm, "ConfirmScreen", RecordingScreen)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("p")  # cursor on Chen, the stalest
         engine, statuses = RecordingScreen.opened[-1]

@@ -141,8 +141,11 @@ def entries_text(entries: Sequence[TimeEntry], now: datetime) -> Text:
     for index, entry in enumerate(entries[:ENTRY_ROWS]):
         if index:
             text.append("\n")
-        stop = entry.end.strftime("%H:%M") if entry.end else "running"
-        text.append(f"{entry.start.strftime('%a %d %H:%M')}–{stop}  ")
+        if entry.day is not None:  # date-only (Harvest): no clock time to show
+            text.append(f"{entry.day.strftime('%a %d')} (date only)  ")
+        else:
+            stop = entry.end.strftime("%H:%M") if entry.end else "running"
+            text.append(f"{entry.start.strftime('%a %d %H:%M')}–{stop}  ")
         text.append(f"{format_hours(entry.seconds(now) / 3600):>5}h  ")
         text.append_text(safe_text(entry.task or "—", limit=80))
     return text
