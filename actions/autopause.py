@@ -13,14 +13,12 @@ A file lock beside the audit log serialises the check across processes.
 
 from __future__ import annotations
 
-import contextlib
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
+from farwatch.actions.locking import locked_beside
+from farwatch.actions.owner_outbox import queue_owner_alert
 from farwatch.actions.pause import pause
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
+from farwatch.state.digest import plain
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 
@@ -31,22 +29,6 @@ except ImportError:  # pragma: no cover - Windows
 
 OVER = "over_cap"
 UNDER = "under_cap"
-
-
-@contextlib.contextmanager
-def locked_beside(audit_path: Path, purpose: str = "") -> Iterator[None]:
-    """An exclusive lock across processes, on a file beside the audit log
-    (one per ``purpose``), for a decide-then-record step."""
-    suffix = f".{purpose}.lock" if purpose else ".lock"
-    lock = audit_path.with_name(audit_path.name + suffix)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if fcntl is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 def _crossed(entries: list[AuditEntry]) -> set[str]:
@@ -120,5 +102,13 @@ def check_auto_pause(
     for s in to_pause:
         reason = f"The agreed cap is reached: {_cap_words(s)}."
         result = pause(engine, s, reason, action="auto_pause")
-        events.extend(e for e in result.entries if e.action == "auto_pause")
+        paused = [e for e in result.entries if e.action == "auto_pause"]
+        events.extend(paused)
+        if any(e.outcome == audit.DONE for e in paused):
+            queue_owner_alert(
+                engine,
+                f"auto_pause:{s.id}:{engine.clock().isoformat()}",
+                f"farwatch paused {plain(s.name)}",
+                f"{plain(s.name)} was paused automatically. {reason}",
+            )
     return events

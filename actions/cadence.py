@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from farwatch.actions import channels as channels_mod
-from farwatch.actions.autopause import locked_beside
+from farwatch.actions.locking import locked_beside
 from farwatch.actions.ping import plan_message
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry

@@ -14,8 +14,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from farwatch.actions import channels as channels_mod
-from farwatch.actions.autopause import locked_beside
 from farwatch.actions.channels import Channel
+from farwatch.actions.locking import locked_beside
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
 from farwatch.state.digest import (
@@ -103,6 +103,13 @@ def queue(
             time=engine.clock(),
         ),
     )
+
+
+def queue_owner_alert(engine: EngineLike, key: str, subject: str, body: str) -> AuditEntry | None:
+    """Queue a notice for the owner (an auto-pause); None when no channel is set."""
+    if not engine.settings.digest.channels:
+        return None
+    return queue(engine, OWNER_ALERT, key, subject, body)
 
 
 def queue_digest_if_due(engine: EngineLike) -> AuditEntry | None:

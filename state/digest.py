@@ -28,6 +28,7 @@ from farwatch.state.workhours import Schedule, parse_hours, parse_timezone
 DIGEST_ACTION = "digest"
 OWNER_ALERT = "owner_alert"
 QUEUED = "queued"
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
 _MARKUP = re.compile(r"[<>*_`\[\]|~#]")
 GROUPS = ("quiet", "never", "over", "near", "paused", "failing")
 _TITLES = {
@@ -42,7 +43,8 @@ _TITLES = {
 
 def plain(text: str, limit: int = 120) -> str:
     """Worker-supplied text made inert for any channel: one line, no markup."""
-    return " ".join(_MARKUP.sub("", strip_control(text)).split())[:limit]
+    text = _TAG.sub("", strip_control(text))
+    return " ".join(_MARKUP.sub("", text).split())[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def build_digest(
     for w in pay.workers:
         money = format_money(w.amount_payable, w.currency) if w.rate is not None else "no rate"
         lines.append(f"  - {plain(w.name)}: {_hours(w.seconds_logged)}, payable {money}")
-    for total in pay.totals:
+    for total in (t for t in pay.totals if t.currency):
         lines.append(f"  Total payable: {format_money(total.amount_payable, total.currency)}")
     lines += ["", "Since the last digest:"]
     lines += _changes(groups, previous_digest(entries))
