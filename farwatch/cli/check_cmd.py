@@ -149,6 +149,26 @@ def config_problems(settings: Settings) -> list[str]:
             f"nudge.email_password_env: environment variable {variable} is not set "
             "(email pings would fail)"
         )
+    return problems + cadence_problems(settings)
+
+
+def cadence_problems(settings: Settings) -> list[str]:
+    """Automatic reminders and the digest: what would silently never arrive."""
+    from farwatch.actions.owner_outbox import owner_channels
+
+    problems: list[str] = []
+    if settings.policy.auto_nudge and not settings.nudge.email:
+        problems.append(
+            "policy.auto_nudge: on, but [nudge] email is not set: only workers with an im "
+            "in the roster can be reminded"
+        )
+    for channel in owner_channels(settings):
+        if channel.problem:
+            problems.append(f"digest.channels: {channel.kind} {channel.target}: {channel.problem}")
+    if settings.digest.channels and len(owner_channels(settings)) < len(settings.digest.channels):
+        problems.append(
+            "digest.channels: an email: channel needs [nudge] email (the SMTP server to send by)"
+        )
     return problems
 
 

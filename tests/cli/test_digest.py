@@ -93,3 +93,57 @@ def test_send_delivers_one_plain_message_by_email_and_webhook(
         "intent",
         "intent",
     ]
+
+
+def test_check_names_digest_channels_that_cannot_deliver(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[cache]\npath = "{tmp_path / "cache.json"}"\n'
+        "[policy]\nauto_nudge = true\n"
+        '[digest]\nat = "08:00"\nchannels = ["email:owner@example.com"]\n',
+        encoding="utf-8",
+    )
+    checked = farwatch(config, "check")
+    assert checked.exit_code == 2
+    assert "policy.auto_nudge: on, but [nudge] email is not set" in checked.output
+    assert "digest.channels: an email: channel needs [nudge] email" in checked.output
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            '[digest]\nat = "8am"\nchannels = ["email:a@b.c"]\n',
+            'digest.at: expected a time of day like "08:00", got "8am"',
+        ),
+        (
+            '[digest]\nat = "08:00"\n',
+            "digest.channels: expected at least one channel when [digest] at is set",
+        ),
+        (
+            '[digest]\nchannels = ["email:nobody"]\n',
+            'digest.channels[1]: expected email:ADDRESS with an @, got "email:nobody"',
+        ),
+        (
+            '[owner]\nquiet_hours = "late"\n',
+            'owner.quiet_hours: expected working hours like "09:00-17:00"',
+        ),
+        (
+            "[policy]\nauto_nudge_max_per_day = 0\n",
+            "policy.auto_nudge_max_per_day: expected a whole number of at least 1, got 0",
+        ),
+        (
+            "[policy]\nshift_start_reminder = 15\n",
+            "policy.shift_start_reminder: expected a duration",
+        ),
+        ('[policy]\nauto_nudge = "yes"\n', 'policy.auto_nudge: expected true or false, got "yes"'),
+    ],
+)
+def test_bad_cadence_keys_name_the_file_the_key_and_what_was_expected(
+    tmp_path: Path, extra: str, message: str
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[cache]\npath = "{tmp_path / "cache.json"}"\n{extra}', encoding="utf-8")
+    checked = farwatch(config, "check")
+    assert checked.exit_code == 2
+    assert f"{config}: {message}" in checked.output
