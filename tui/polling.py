@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 CHECK_EVERY = 1.0
 """Seconds between asking the scheduler what is due (cheap; no I/O)."""
+CADENCE_EVERY = 30.0
+"""Seconds between looks for due automatic reminders (minute precision)."""
 RELOAD_EVERY = 5.0
 """Seconds between cache reloads in read-only mode."""
 
@@ -64,8 +66,13 @@ class PollLoop:
         self.scheduler = scheduler
         self.running: set[str] = set()
         self.watcher: ChangeWatcher | None = None
+        self.cadence_busy = False
 
     def start(self) -> None:
+        settings = self.engine.settings
+        if settings.policy.auto_nudge or settings.digest.channels:
+            # Read-only dashboards too: whoever looks first sends, once (actions.cadence).
+            self.app.set_interval(CADENCE_EVERY, self.cadence, name="cadence")
         if self.engine.read_only:
             self.app.set_interval(RELOAD_EVERY, self.reload, name="reload")
         elif self.scheduler is not None:
@@ -115,6 +122,18 @@ class PollLoop:
             self.scheduler.finished(message.source, message.outcome)
         self.kick()
 
+    def cadence(self) -> None:
+        """Look for due automatic reminders and owner messages, off the UI thread
+        (one look at a time: a slow mail server never piles them up)."""
+        if self.cadence_busy:
+            return
+        self.cadence_busy = True
+        self.app.run_worker(
+            in_daemon_thread(self._keep_cadence, "farwatch-cadence"),
+            group="cadence",
+            exclusive=False,
+        )
+
     def reload(self) -> None:
         self.app.run_worker(self._reload_in_thread, thread=True, group="reload", exclusive=True)
 
@@ -147,7 +166,6 @@ class PollLoop:
             error = str(exc) or type(exc).__name__
         if outcome is not None and outcome.ok:
             self._act_on_caps()
-        self._keep_cadence()
         self._post(source=name, outcome=outcome, error=error)
 
     def _act_on_caps(self) -> None:
@@ -174,6 +192,12 @@ class PollLoop:
 
     def _keep_cadence(self) -> None:
         """Automatic reminders and the owner's digest, exactly once across processes."""
+        try:
+            self._send_due()
+        finally:
+            self.cadence_busy = False
+
+    def _send_due(self) -> None:
         try:
             from farwatch.actions.cadence import run_reminders
             from farwatch.actions.owner_outbox import deliver_owner_messages, queue_digest_if_due
