@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from farwatch.actions.owner_outbox import deliver_owner_messages, make_digest, owner_channels, queue
 from farwatch.cli.common import UserError, config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_cmd import parse_now
@@ -19,6 +18,14 @@ from farwatch.state.digest import DIGEST_ACTION
 @click.option("--dry-run", is_flag=True, help="Show where it would go; send nothing.")
 def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
     """Print the owner's digest (or send it with --send)."""
+    # Imported here: the channels pull in apprise, which --help should not pay for.
+    from farwatch.actions.owner_outbox import (
+        deliver_owner_messages,
+        make_digest,
+        owner_channels,
+        queue,
+    )
+
     settings = load().settings
     now = parse_now(now_text) if now_text else system_clock()
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:

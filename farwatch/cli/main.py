@@ -43,6 +43,7 @@ SUMMARIES: dict[str, str] = {
     "resume": "Resume WORKER: mark them active again and tell them.",
     "log": "Show the audit log: every ping, pause, resume and what came of it.",
     "pay": "What each worker is owed for the range: payable hours up to the cap, times the rate.",
+    "digest": "Print the owner's digest (or send it with --send).",
 }
 """Each command's line in ``--help``, so listing them imports none of them (``ping``
 would bring in apprise, the dashboard Textual); a test keeps them equal to the
