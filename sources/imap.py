@@ -295,7 +295,7 @@ class ImapSource(Source):
         for attempt in (1, 2):
             result = FetchResult()
             if self._plain_warning:
-                result.warnings.append(self._plain_warning)
+                result.warn(self._plain_warning)
             reused = getattr(self._local, "client", None) is not None or self._adopt()
             try:
                 self._poll(self._client(), cursor, now, result)
@@ -320,7 +320,7 @@ class ImapSource(Source):
         last_uid = int(state.get("last_uid", 0) or 0)
         first_sync = not state
         if state and int(state.get("uidvalidity", -1)) != uidvalidity:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: folder {self.folder} was rebuilt on the server "
                 "(UIDVALIDITY changed); re-reading it — check-ins are matched by "
                 "Message-ID, so none are duplicated"

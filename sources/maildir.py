@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.mailparse import checkin_from, summarize
-from farwatch.sources.model import CheckIn, Cursor, FetchResult
+from farwatch.sources.model import CheckIn, Cursor, FetchResult, SourceWarning
 
 READ_LIMIT = 256 * 1024
 """Bytes read per message: headers and the first text part, not attachments."""
@@ -124,8 +124,11 @@ class MaildirSource(Source):
         if bad:
             example = f" (e.g. {', '.join(new_bad[:_SHOWN])})" if new_bad else ""
             warnings.append(
-                f"{len(bad)} message{'s' if len(bad) != 1 else ''} in {self.path} "
-                f"had no sender address and were skipped{example}"
+                SourceWarning(
+                    "skipped",
+                    f"{len(bad)} message{'s' if len(bad) != 1 else ''} in {self.path} "
+                    f"had no sender address and were skipped{example}",
+                )
             )
         return FetchResult(
             checkins=checkins,

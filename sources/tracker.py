@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.http import ApiClient
-from farwatch.sources.model import Cursor, FetchResult, TimeEntry
+from farwatch.sources.model import Cursor, FetchResult, SourceWarning, TimeEntry
 from farwatch.sources.netopts import as_seconds, option_value
 
 Users = dict[str, str]
@@ -173,11 +173,13 @@ class TrackerSource(Source, abc.ABC):
         """
         self._skipped[(what, why)] += 1
 
-    def _skip_warnings(self) -> list[str]:
+    def _skip_warnings(self) -> list[SourceWarning]:
         warnings = []
         for (what, why), count in sorted(self._skipped.items()):
             rows = what if count == 1 else _plural(what)
-            warnings.append(f"{self.name}: skipped {count} {rows} ({why})")
+            warnings.append(
+                SourceWarning("skipped", f"{self.name}: skipped {count} {rows} ({why})")
+            )
         self._skipped.clear()
         return warnings
 
@@ -249,7 +251,7 @@ class TrackerSource(Source, abc.ABC):
             if exc.kind not in ("auth", "not_found"):
                 raise
             # a manager key may not list users: keep going with tracker ids
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: cannot list users ({exc.message}); "
                 "workers are matched by tracker_id only"
             )

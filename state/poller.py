@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from farwatch.sources.base import Source, SourceError
-from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.model import MAX_WARNINGS, Cursor, FetchResult, SourceWarning, as_warnings
 from farwatch.state import backoff
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock
@@ -50,7 +50,7 @@ class PollOutcome:
     """Network requests the fetch made (what rate limits count)."""
     next_poll: datetime | None = None
     """When this source should be polled next (interval, or back-off after a failure)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
     """Non-fatal problems the source reported (bad rows, unmatched senders, ...)."""
 
 
@@ -227,6 +227,9 @@ def _record(
         health.last_success = now
         health.consecutive_failures = 0
         health.last_records = result.record_count
+        result.warnings = as_warnings(result.warnings)
+        health.warnings = result.warnings[:MAX_WARNINGS]
+        health.warnings_total = len(result.warnings)
     elif error is not None:
         health.consecutive_failures += 1
         health.last_error = error.message

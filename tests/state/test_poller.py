@@ -96,7 +96,7 @@ def test_one_poll_cycle_fetches_all_sources_and_writes_the_cache_once(cache: Cac
         ("mail", True, 500, 500, 2),
         ("sheet", True, 3, 3, 1),
     ]
-    assert outcomes[1].warnings == ["row 7: bad"]
+    assert [str(w) for w in outcomes[1].warnings] == ["row 7: bad"]
     reopened = Cache.open(cache.path, retention=DAY, writer=False)
     assert len(reopened.snapshot().checkins["mail"]) == 500
     assert len(reopened.snapshot().roster["sheet"]) == 3
