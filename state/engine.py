@@ -18,7 +18,8 @@ from farwatch.sources.registry import load_source_class
 from farwatch.state import audit
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
-from farwatch.state.derive import derive_statuses, unmatched_counts
+from farwatch.state.data_warnings import data_warnings, with_data_warnings
+from farwatch.state.derive import derive_statuses
 from farwatch.state.poller import PollOutcome, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -186,14 +187,15 @@ class Engine:
     def statuses(self, now: datetime | None = None) -> list[WorkerStatus]:
         return derive_statuses(self.snapshot(), self.settings, now or self.clock())
 
-    def health(self) -> list[SourceHealth]:
-        """Each configured source's health, with its count of unmatched records."""
+    def health(self, now: datetime | None = None) -> list[SourceHealth]:
+        """Each configured source's health, with its unmatched records (and who they
+        named) and its overlapping entries added to its warnings, as of ``now``."""
         with self._lock:
             known = self.cache.health()
             snapshot = self.cache.snapshot()
-        unmatched = unmatched_counts(snapshot)
+        found = data_warnings(snapshot, now or self.clock())
         rows = []
         for name, source in self.sources.items():
-            row = known.get(name) or SourceHealth(name=name, type=source.type_name)
-            rows.append(replace(row, unmatched=unmatched.get(name, 0)))
+            row = replace(known.get(name) or SourceHealth(name=name, type=source.type_name))
+            rows.append(with_data_warnings(row, found.get(name)))
         return rows

@@ -12,7 +12,7 @@ import shutil
 import textwrap
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 
@@ -38,6 +38,8 @@ class CheckResult:
     detail: str
     advice: str = ""
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+    """What the fetch could not use (bad rows, limits hit), one line each."""
 
 
 def advice_for(error: SourceError) -> str:
@@ -79,9 +81,13 @@ def _try(spec: SourceSettings) -> CheckResult:
         f"{len(result.roster)} roster rows, {len(result.checkins)} check-ins, "
         f"{len(result.entries)} time entries"
     )
-    extra = "".join(f"; warning: {w}" for w in result.warnings)
     return CheckResult(
-        spec.name, spec.type, True, counts + extra, seconds=time.monotonic() - started
+        spec.name,
+        spec.type,
+        True,
+        counts,
+        seconds=time.monotonic() - started,
+        warnings=[str(w) for w in result.warnings],
     )
 
 
@@ -132,6 +138,8 @@ def check() -> None:
         label = f"{r.name} ({r.type})".ljust(width)
         word = "OK    " if r.ok else "FAILED"
         click.echo(f"{label}  {word}  {strip_control(r.detail)}")
+        for warning in r.warnings:
+            click.echo(f"{' ' * (width + 10)}warning: {strip_control(warning)}")
         if r.advice:
             indent = " " * (width + 10)
             columns = max(60, shutil.get_terminal_size((100, 24)).columns)

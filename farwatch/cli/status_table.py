@@ -97,7 +97,10 @@ def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
 def _when(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "never"
-    return age((now - at.astimezone(UTC)).total_seconds()) + " ago"
+    seconds = (now - at.astimezone(UTC)).total_seconds()
+    if seconds < 0:  # ``--now`` in the past: this success came after it
+        return age(-seconds) + " later"
+    return age(seconds) + " ago"
 
 
 def sources_table(
@@ -124,6 +127,43 @@ def sources_table(
     return table(headers, rows, width, flex=len(headers) - 1)
 
 
+SHOWN_WARNINGS = 3
+"""Warnings listed per source under the table; ``farwatch check`` lists them all."""
+_KIND_WORDS = {
+    "skipped": ("row skipped", "rows skipped"),
+    "unparseable": ("unreadable", "unreadable"),
+    "unmatched": ("unmatched", "unmatched"),
+    "overlap": ("overlap", "overlaps"),
+    "cap": ("limit hit", "limits hit"),
+    "note": ("note", "notes"),
+}
+
+
+def warning_lines(health: Iterable[SourceHealth]) -> list[str]:
+    """Under the sources table: per source, what its warnings count, then the first few.
+
+    ``roster: 1 row skipped — line 5: timezone 'Asia/Manilla' unknown (...)``.
+    """
+    lines: list[str] = []
+    for h in health:
+        if not h.warnings:
+            continue
+        counts: dict[str, int] = {}
+        for w in h.warnings:
+            counts[w.kind] = counts.get(w.kind, 0) + 1
+        words = ", ".join(
+            f"{n} {_KIND_WORDS[kind][n != 1]}" for kind, n in counts.items() if kind in _KIND_WORDS
+        )
+        name = strip_control(h.name)
+        for i, w in enumerate(h.warnings[:SHOWN_WARNINGS]):
+            lead = f"{name}: {words} — " if i == 0 else " " * (len(name) + 2)
+            lines.append(lead + strip_control(w.text))  # whole: a cut warning hides the fix
+        more = max(h.warnings_total, len(h.warnings)) - SHOWN_WARNINGS
+        if more > 0:
+            lines.append(f"{' ' * (len(name) + 2)}… and {more} more (farwatch check lists them)")
+    return lines
+
+
 def render(
     statuses: Sequence[WorkerStatus],
     health: Sequence[SourceHealth],
@@ -136,6 +176,8 @@ def render(
     over = sum(1 for s in statuses if s.over_cap)
     when = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     heading = f"{len(statuses)} workers, {stale} late, {over} over cap  (as of {when})"
-    return "\n\n".join(
-        [heading, workers_table(statuses, width), sources_table(health, unmatched, now, width)]
-    )
+    sources = sources_table(health, unmatched, now, width)
+    warnings = warning_lines(health)
+    if warnings:
+        sources += "\n\n" + "\n".join(warnings)
+    return "\n\n".join([heading, workers_table(statuses, width), sources])

@@ -192,6 +192,11 @@ def test_json_on_an_empty_cache(run: Run, make_config: MakeConfig) -> None:
     [
         ("yesterday", "'yesterday' is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)"),
         ("2025-03-04T10:00:00", "'2025-03-04T10:00:00' has no timezone; add Z or an offset"),
+        (
+            "0001-01-01T00:00:00Z",
+            "'0001-01-01T00:00:00Z' is outside the years 1900-2199 farwatch can compute with",
+        ),
+        ("9999-12-31T23:59:59+01:00", "'9999-12-31T23:59:59+01:00' is outside the years"),
     ],
 )
 def test_bad_now_is_a_usage_error(
@@ -226,3 +231,11 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     assert any(line.startswith("Bo Evil") for line in lines)
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert any(line.split()[:3] == ["team", "fakefile", "ok"] for line in lines)
+
+
+def test_a_success_after_a_past_now_is_shown_as_later_not_as_just_now(
+    run: Run, team_config: Path
+) -> None:
+    result = run("status", "--now", "2020-01-01T00:00:00Z", "--config", str(team_config))
+    line = next(x for x in result.stdout.splitlines() if x.startswith("team "))
+    assert "later" in line.split() and "ago" not in line.split()
