@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import resource
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,3 +85,27 @@ def test_a_wrong_top_level_shape_is_moved_aside(run: Run, config: Path) -> None:
     assert list(config.parent.glob("cache.json.corrupt-*"))
     shown = run("status", "--json", "--now", NOW, "--config", str(config))
     assert len(json.loads(shown.stdout)["workers"]) == 2
+
+
+def test_a_full_disk_while_saving_is_one_farwatch_line_and_the_old_cache_stays(
+    config: Path,
+) -> None:
+    cache = config.parent / "cache.json"
+    before = cache.read_bytes()
+    (config.parent / "roster.csv").write_text(ROSTER + "Cy Park,cy@example.com,\n" * 200)
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (len(before) - 1, len(before) - 1))
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "farwatch.cli.main", "poll", "--once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("farwatch: cannot write cache ")
+    assert cache.read_bytes() == before
