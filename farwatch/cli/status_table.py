@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from rich.cells import cell_len, set_cell_size
+
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
@@ -39,20 +41,32 @@ def age(seconds: float | None) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    if len(text) <= width:
+    """``text`` in at most ``width`` terminal cells, with "…" when cut."""
+    if cell_len(text) <= width:
         return text
-    return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
+    if width <= 1:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    """Padded to ``width`` cells: CJK and emoji take two, combining marks none."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, flex: int) -> str:
-    """Left-aligned columns two spaces apart; column ``flex`` absorbs a narrow terminal."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    """Left-aligned columns two spaces apart; column ``flex`` absorbs a narrow terminal.
+
+    Widths are display cells, not code points, so a column of Chinese names
+    or accented names lines up with the rest.
+    """
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     over = sum(widths) + 2 * (len(widths) - 1) - width
     if over > 0:
-        widths[flex] = max(len(headers[flex]), widths[flex] - over)
+        widths[flex] = max(cell_len(headers[flex]), widths[flex] - over)
     lines = []
     for row in [list(headers), *rows]:
-        cells = [_cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)]
+        cells = [_pad(_cut(cell, widths[i]), widths[i]) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 

@@ -239,3 +239,16 @@ def test_a_success_after_a_past_now_is_shown_as_later_not_as_just_now(
     result = run("status", "--now", "2020-01-01T00:00:00Z", "--config", str(team_config))
     line = next(x for x in result.stdout.splitlines() if x.startswith("team "))
     assert "later" in line.split() and "ago" not in line.split()
+
+
+def test_the_plain_table_lines_up_cjk_emoji_and_combining_marks_by_display_width() -> None:
+    from rich.cells import cell_len
+
+    from farwatch.cli.status_table import table
+
+    names = ["李雷", "Jose\u0301 Nu\u0301n\u0303ez", "Ana 👍", "Bo"]
+    out = table(("NAME", "TASK"), [(n, "x") for n in names], width=80, flex=1).splitlines()
+    columns = {cell_len(line[: line.rindex("x")]) for line in out[1:]}
+    assert len(columns) == 1
+    cut = table(("NAME", "TASK"), [("李雷李雷李雷", "日本語のタスク")], width=19, flex=1)
+    assert [cell_len(line) for line in cut.splitlines()] == [18, 19]

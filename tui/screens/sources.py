@@ -17,6 +17,9 @@ from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.safe import safe_text
 
+SHOWN_WARNINGS = 8
+"""Warnings listed under the table for the selected source."""
+
 COLUMNS = (
     ("state", " "),
     ("name", "Source"),
@@ -26,6 +29,7 @@ COLUMNS = (
     ("next", "Next poll"),
     ("requests", "Requests"),
     ("unmatched", "Unmatched"),
+    ("warnings", "Warnings"),
     ("error", "Last error"),
 )
 
@@ -49,6 +53,7 @@ def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[
         state = Text("?", style=palette.get("state-never"))
     else:
         state = Text("●", style=palette.get("state-ok"))
+    warnings = max(health.warnings_total, len(health.warnings))
     error = Text("")
     if health.last_error:
         title = health.last_error_title or "error"
@@ -64,6 +69,7 @@ def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[
         Text(_when(health.next_poll, now, future=True)),
         Text(str(health.requests)),
         Text(str(health.unmatched), style=palette.get("state-warn") if health.unmatched else ""),
+        Text(str(warnings), style=palette.get("state-warn") if warnings else ""),
         error,
     ]
 
@@ -108,7 +114,8 @@ class SourcesScreen(FarwatchScreen):
         self._show_error()
 
     def _show_error(self) -> None:
-        """The selected source's whole last error, wrapped (the table cuts it)."""
+        """The selected source's whole last error and its warnings, one per line
+        (the table cuts them)."""
         name = self.selected_source()
         health = next((h for h in self.fw.health if h.name == name), None)
         text = Text()
@@ -118,6 +125,17 @@ class SourcesScreen(FarwatchScreen):
             message = safe_text(health.last_error, self.fw.palette.get("state-alert"), limit=600)
             message.no_wrap = False
             text.append_text(message)
+        if health is not None:
+            for warning in health.warnings[:SHOWN_WARNINGS]:
+                if text:
+                    text.append("\n")
+                text.append("△ ", style=self.fw.palette.get("state-warn"))
+                line = safe_text(warning.text, limit=300)
+                line.no_wrap = False
+                text.append_text(line)
+            more = max(health.warnings_total, len(health.warnings)) - SHOWN_WARNINGS
+            if more > 0:
+                text.append(f"\n… and {more} more (farwatch check lists them)", style="dim")
         self.query_one("#source-error", Static).update(text)
 
     def selected_source(self) -> str | None:
