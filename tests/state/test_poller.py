@@ -365,3 +365,10 @@ def test_daemon_style_loop_with_threads_never_overlaps_a_source(cache: Cache) ->
     # never even ask for one.
     assert all(o.ok for o in results), [o.error for o in results if o.error]
     assert cache.health()["a"].consecutive_failures == 0
+
+
+def test_the_advice_names_the_wait_the_poller_really_uses_for_an_absurd_retry_after() -> None:
+    from farwatch.sources.explain import explain
+
+    error = err("rate_limited", retry_after=10**9)
+    assert f"retry after {retry_delay(60, 1, error, rand=lambda: 0.0):.0f} s" in explain(error)

@@ -27,9 +27,9 @@ COLUMNS = (
     ("success", "Last success"),
     ("failures", "Fails"),
     ("next", "Next poll"),
-    ("requests", "Requests"),
+    ("requests", "Reqs"),
     ("unmatched", "Unmatched"),
-    ("warnings", "Warnings"),
+    ("warnings", "Warn"),
     ("error", "Last error"),
 )
 
