@@ -30,6 +30,7 @@ from farwatch.sources.model import MAX_WARNINGS, Cursor, FetchResult, SourceWarn
 from farwatch.state import backoff
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock
+from farwatch.state.fetch_check import drop_unusable
 from farwatch.state.snapshot import SourceHealth
 
 
@@ -207,6 +208,8 @@ def _record(
     result, error = fetched.result, fetched.error
     new = 0
     if result is not None:
+        result.warnings = as_warnings(result.warnings)
+        drop_unusable(result)  # one unusable record costs itself, not the fetch
         try:
             new = cache.apply(name, result, now)
         except ValueError as exc:
@@ -227,7 +230,6 @@ def _record(
         health.last_success = now
         health.consecutive_failures = 0
         health.last_records = result.record_count
-        result.warnings = as_warnings(result.warnings)
         health.warnings = result.warnings[:MAX_WARNINGS]
         health.warnings_total = len(result.warnings)
     elif error is not None:
