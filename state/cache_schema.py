@@ -182,7 +182,7 @@ SCHEMA: dict[str, tuple[dict[str, Check], tuple[str, ...]]] = {
     "checkins": (_CHECKINS, ("source", "key", "who", "at", "subject")),
     "entries": (_ENTRIES, ("source", "key", "who", "start")),
     "cursors": (_CURSORS, ("source", "cursor")),
-    "health": (_HEALTH, ("name",)),
+    "health": (_HEALTH, ("name", "type")),
 }
 """Per table: each field's check, and the fields a document must have."""
 
