@@ -115,6 +115,7 @@ _HOURS_SUFFIX = re.compile(
 _RATE_SUFFIX = re.compile(r"\s*(?:/|per\s)\s*(?:h|hr|hour)\.?\s*$", re.I)
 _HMM = re.compile(r"^(\d{1,4}):([0-5]\d)$")
 _CODE = re.compile(r"\b([A-Z]{3})\b")
+_PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@\[\]\\]+@[^\s<>\"(),;:@\[\]\\]+")
 
 
 class RosterFormatError(ValueError):
@@ -462,6 +463,8 @@ def _email(text: str, line: int, warnings: list[SourceWarning]) -> str:
     text = text.strip()
     if not text:
         return ""
+    if _PLAIN_ADDRESS.fullmatch(text):  # the usual cell: no need for the full RFC 5322 parser
+        return text.lower()
     _, addr = parseaddr(text)
     addr = (addr or text).strip().lower()
     if "@" not in addr or " " in addr:
@@ -479,6 +482,7 @@ def _currency_of(rate: str) -> str:
     return code.group(1) if code else ""
 
 
+@lru_cache(maxsize=4096)
 def slug(name: str) -> str:
     """A stable id from a name: "José Núñez" → "jose-nunez"; non-Latin names hash."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()

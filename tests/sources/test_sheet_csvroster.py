@@ -276,3 +276,16 @@ def test_an_unclosed_quote_on_the_last_line_is_named_as_such() -> None:
     parsed = parse_roster('name,email,task\nAna,a@x.co,Inbox\nBo,"b@x.co,Triage\n')
     assert [r.name for r in parsed.rows] == ["Ana"]
     assert [str(w) for w in parsed.warnings] == ["line 3: a quote is never closed; row skipped"]
+
+
+def test_thousands_of_workers_sharing_a_name_each_get_their_own_id() -> None:
+    text = "name,email\n" + "".join(f"Ana Reyes,a{i}@x.co\n" for i in range(8000))
+    parsed = parse_roster(text)
+    ids = [r.worker_id for r in parsed.rows]
+    assert ids[:3] == ["ana-reyes", "ana-reyes-2", "ana-reyes-3"] and ids[-1] == "ana-reyes-8000"
+    assert len(set(ids)) == 8000 and parsed.warnings == []
+
+
+def test_a_made_id_never_takes_an_explicit_one() -> None:
+    parsed = parse_roster("id,name\n,Ana\nana-2,Explicit\n,Ana\n,Ana\n")
+    assert [r.worker_id for r in parsed.rows] == ["ana", "ana-2", "ana-3", "ana-4"]
