@@ -531,8 +531,8 @@ def _checked_index(storage: AtomicJSONStorage, notices: list[str]) -> CacheIndex
             f"record{'s' if len(dropped) != 1 else ''}: {shown}{more}; "
             "their sources are read again in full at the next poll"
         )
-        if not storage.read_only:
-            storage.mark_dirty()
+        if not storage.read_only and tables is not None:
+            storage.write(tables)  # marks the trimmed tables for the next commit
     return CacheIndex.build(tables)
 
 

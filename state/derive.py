@@ -105,21 +105,6 @@ def _group_entries(
     return grouped
 
 
-def unmatched_counts(snapshot: CacheSnapshot, index: WorkerIndex | None = None) -> dict[str, int]:
-    """Per source name, check-ins and time entries whose ``who`` is nobody on the roster.
-
-    Every source in the snapshot is listed, with 0 when all its records matched.
-    """
-    index = index or WorkerIndex.build(snapshot.all_roster())
-    counts = dict.fromkeys(
-        [*snapshot.health, *snapshot.roster, *snapshot.checkins, *snapshot.entries], 0
-    )
-    for groups in (snapshot.checkins, snapshot.entries):
-        for source, rows in groups.items():
-            counts[source] += sum(1 for r in rows if index.match(r.who) is None)
-    return counts
-
-
 def worker_history(snapshot: CacheSnapshot, worker_id: str) -> WorkerHistory:
     """Everything matched to ``worker_id``, newest first."""
     roster = snapshot.all_roster()

@@ -212,7 +212,9 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     result = run("status", "--now", NOW, "--config", str(team_config))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("2 workers, 0 late, 0 over cap  (as of 2025-03-04 10:00 UTC)\n")
+    assert out.startswith(
+        "2 workers, 0 stale, 0 over cap, 0 paused  (as of 2025-03-04 10:00 UTC)\n"
+    )
     lines = out.splitlines()
     ana = next(line for line in lines if line.startswith("Ana Reyes"))
     assert ana.split() == [
@@ -252,3 +254,10 @@ def test_the_plain_table_lines_up_cjk_emoji_and_combining_marks_by_display_width
     assert len(columns) == 1
     cut = table(("NAME", "TASK"), [("李雷李雷李雷", "日本語のタスク")], width=19, flex=1)
     assert [cell_len(line) for line in cut.splitlines()] == [18, 19]
+
+
+def test_json_currency_is_null_when_the_roster_gives_none(run: Run, team_config: Path) -> None:
+    """The README promises null for unknown values, never an empty string."""
+    workers = status_json(run, team_config)["workers"]
+    assert all(w["currency"] is None or w["currency"] != "" for w in workers)
+    assert any(w["currency"] is None for w in workers)

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
+from farwatch.state.data_warnings import data_warnings
 from farwatch.state.derive import (
     derive_statuses,
     schedule_for,
-    unmatched_counts,
     worker_history,
 )
 from farwatch.state.settings import CacheSettings, Settings, Thresholds, WorkerDefaults
@@ -405,7 +405,13 @@ def test_unmatched_records_are_counted_per_source() -> None:
             entry("stranger@example.com", utc(2025, 6, 10, 1), None),
         ],
     )
-    assert unmatched_counts(snap) == {"sheet": 0, "mail": 1, "timesheet": 2}
+    found = data_warnings(snap, utc(2025, 6, 11, 2))
+    assert {name: f.unmatched for name, f in found.items()} == {
+        "sheet": 0,
+        "mail": 1,
+        "timesheet": 2,
+    }
+    assert found["timesheet"].unmatched_who == ["stranger@example.com"]
     status = derive_one(snap, utc(2025, 6, 11, 2))
     assert status.checkins_total == 2
     assert not status.running  # a stranger's running timer is nobody's
