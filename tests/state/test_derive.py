@@ -411,7 +411,7 @@ def test_unmatched_records_are_counted_per_source() -> None:
         "mail": 1,
         "timesheet": 2,
     }
-    assert found["timesheet"].unmatched_who == ["stranger@example.com"]
+    assert found["timesheet"].unmatched_who == ["u-999", "stranger@example.com"]
     status = derive_one(snap, utc(2025, 6, 11, 2))
     assert status.checkins_total == 2
     assert not status.running  # a stranger's running timer is nobody's
