@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from farwatch.sources.base import Option, Source
 from farwatch.sources.registry import load_source_class, source_types
 from farwatch.state.config_types import format_duration
+from farwatch.state.settings import DEFAULT_RETENTION
 
 # The order an owner usually sets things up in: roster, check-ins, timers.
 PREFERRED_ORDER = ("sheet", "maildir", "imap", "timesheet", "clockify", "toggl", "harvest")
@@ -58,7 +59,7 @@ cap_period = "week"         # what cap_hours is per: "day", "week", "month" or "
 # Where farwatch keeps what it has fetched (default: in your user data dir).
 # path = "~/.local/share/farwatch/cache.json"
 # How long check-ins and time entries are kept.
-retention = "90d"
+retention = "<retention>"
 
 [audit]
 # The append-only log of every ping, pause and resume (default: beside the cache).
@@ -106,7 +107,8 @@ def render_template(types: Iterable[str] | None = None) -> str:
         except (LookupError, ImportError):
             continue  # a broken plugin gets no example; "farwatch check" reports it
         blocks.append(source_example(cls, name))
-    return HEADER + SOURCES_INTRO + "".join(blocks)
+    header = HEADER.replace("<retention>", format_duration(DEFAULT_RETENTION))
+    return header + SOURCES_INTRO + "".join(blocks)
 
 
 def _ordered(names: list[str]) -> list[str]:

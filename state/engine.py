@@ -20,6 +20,7 @@ from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.data_warnings import data_warnings, with_data_warnings
 from farwatch.state.derive import derive_statuses
+from farwatch.state.engine_api import Refresh
 from farwatch.state.poller import PollOutcome, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -193,7 +194,19 @@ class Engine:
         with self._lock:
             known = self.cache.health()
             snapshot = self.cache.snapshot()
-        found = data_warnings(snapshot, now or self.clock())
+        return self._health_rows(known, snapshot, now or self.clock())
+
+    def refresh(self, now: datetime | None = None) -> Refresh:
+        """Statuses and health from one snapshot: what each dashboard refresh reads."""
+        snapshot = self.snapshot()
+        at = now or self.clock()
+        statuses = derive_statuses(snapshot, self.settings, at)
+        return Refresh(snapshot, statuses, self._health_rows(snapshot.health, snapshot, at))
+
+    def _health_rows(
+        self, known: dict[str, SourceHealth], snapshot: CacheSnapshot, now: datetime
+    ) -> list[SourceHealth]:
+        found = data_warnings(snapshot, now)
         rows = []
         for name, source in self.sources.items():
             row = replace(known.get(name) or SourceHealth(name=name, type=source.type_name))

@@ -74,8 +74,11 @@ class WorkedTime:
             if hi > lo:
                 total += (hi - lo).total_seconds()
         for entry in self.entries:
-            inside = (start is None or entry.start >= start) and (end is None or entry.start < end)
-            if entry.accrued_seconds > 0 and inside:
+            if (
+                entry.accrued_seconds > 0
+                and (start is None or entry.start >= start)
+                and (end is None or entry.start < end)
+            ):
                 total += entry.accrued_seconds
         return total
 

@@ -130,10 +130,15 @@ class PayReport:
 
 @dataclass(frozen=True, slots=True)
 class PayRange:
-    """Local dates, inclusive, in each worker's timezone; None: the current cap period."""
+    """Local dates, inclusive, in each worker's timezone; None: a cap period of each worker's.
+
+    ``periods_back`` picks which one when no dates are given: 0 the current
+    period up to now, 1 the whole one before it, and so on.
+    """
 
     first: date | None = None
     last: date | None = None
+    periods_back: int = 0
 
     @property
     def is_current_period(self) -> bool:
@@ -259,9 +264,16 @@ def _range(
     """[start, end) of the range in UTC, never past ``now``."""
     if dates.is_current_period:
         start = schedule.period_start(period, now)
-        if start is None:  # a task cap: the whole history counts
-            start = min((e.start for _, e in entries), default=now)
-        return start, now
+        if start is None:  # a task cap: the whole history counts, and there is no "before"
+            began = min((e.start for _, e in entries), default=now)
+            return (began, now) if dates.periods_back == 0 else (began, began)
+        end = now
+        for _ in range(dates.periods_back):
+            end = start
+            before = schedule.period_start(period, start - timedelta(seconds=1))
+            assert before is not None
+            start = before
+        return start, end
     first = dates.first or dates.last
     last = dates.last or dates.first
     assert first is not None and last is not None

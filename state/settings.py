@@ -43,11 +43,15 @@ class WorkerDefaults:
     cap_period: str = "week"
 
 
+DEFAULT_RETENTION = 90 * 86400.0
+"""Seconds of check-ins and time entries the cache keeps unless told otherwise."""
+
+
 @dataclass(frozen=True, slots=True)
 class CacheSettings:
     path: Path
     """The TinyDB file (default under the user data dir)."""
-    retention: float = 90 * 86400.0
+    retention: float = DEFAULT_RETENTION
     """Seconds of check-ins and time entries to keep."""
 
 

@@ -20,9 +20,10 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
 
+from farwatch.state.audit import AuditEntry
 from farwatch.state.clock import Clock
 from farwatch.state.engine_api import EngineLike
-from farwatch.state.snapshot import SourceHealth
+from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
@@ -30,7 +31,7 @@ from farwatch.tui.commands import FarwatchCommands
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
-from farwatch.tui.polling import PollLoop, default_scheduler
+from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
 from farwatch.tui.textual_compat import TightDisplayApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -49,6 +50,7 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("s", "sources", "Sources", id="sources"),
         Binding("l", "audit_log", "Log", id="log"),
+        Binding("dollar_sign", "pay", "Pay", id="pay", show=False),
         Binding("u", "poll_now", "Poll", id="poll_now"),
         Binding("t", "next_theme", "Next theme", id="theme", show=False),
         Binding("q", "quit", "Quit", id="quit"),
@@ -78,6 +80,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.statuses: list[WorkerStatus] = []
         self.by_id: dict[str, WorkerStatus] = {}
         self.health: list[SourceHealth] = []
+        self.snapshot = CacheSnapshot()
+        """The cache the rows were derived from (the detail screen's history)."""
+        self.audit_entries: list[AuditEntry] = []
+        """The audit log, newest first, as last read by a worker thread."""
         self.now: datetime = self.clock()
         self.palette = Palette(name="")
         self.data_signal: Signal[None] = Signal(self, "farwatch-data")
@@ -114,7 +120,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
     def on_load(self) -> None:
         self._refresh_palette()
         self.now = self.clock()
-        self._accept(self.engine.statuses(self.now), self.engine.health(), self.now)
+        refresh = self.engine.refresh(self.now)
+        self.snapshot = refresh.snapshot
+        self.audit_entries = read_audit(self.engine.settings.audit_file)
+        self._accept(refresh.statuses, refresh.health, self.now)
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -139,6 +148,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.poller.finished(message)
         if message.error:
             self.notify(message.error, title="poll", severity="error", markup=False)
+        if message.snapshot is not None:
+            self.snapshot = message.snapshot
+        if message.audit is not None:
+            self.audit_entries = message.audit
         if message.statuses is not None:
             self._accept(message.statuses, message.health or self.health, message.now)
             self.data_signal.publish(None)
@@ -199,6 +212,12 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
 
         if not isinstance(self.screen, AuditLogScreen):
             self.push_screen(AuditLogScreen())
+
+    def action_pay(self) -> None:
+        from farwatch.tui.screens.pay import PayScreen
+
+        if not isinstance(self.screen, PayScreen):
+            self.push_screen(PayScreen())
 
     def open_detail(self, worker_id: str) -> None:
         from farwatch.tui.screens.detail import DetailScreen

@@ -13,8 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from farwatch.state import audit
+from farwatch.state.audit import AuditEntry
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.poller import PollOutcome, Scheduler
 from farwatch.state.watch import ChangeWatcher
@@ -183,11 +186,28 @@ class PollLoop:
     def _post(self, **extra: Any) -> None:
         now: datetime = self.engine.clock()
         try:
-            statuses = self.engine.statuses(now)
-            health = self.engine.health()
+            refresh = self.engine.refresh(now)
         except Exception as exc:
             message = DataReady(None, None, now, **extra)
             message.error = message.error or f"could not read the cache: {exc}"
             self.app.post_message(message)
             return
-        self.app.post_message(DataReady(statuses, health, now, **extra))
+        entries = read_audit(self.engine.settings.audit_file)
+        self.app.post_message(
+            DataReady(
+                refresh.statuses,
+                refresh.health,
+                now,
+                snapshot=refresh.snapshot,
+                audit=entries,
+                **extra,
+            )
+        )
+
+
+def read_audit(path: Path) -> list[AuditEntry]:
+    """Audit entries newest first (empty when the log is missing or unreadable)."""
+    try:
+        return audit.read_entries(path)
+    except OSError:
+        return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -15,7 +16,7 @@ from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_cmd import parse_now
 from farwatch.cli.status_table import table
 from farwatch.state.clock import Clock, frozen_clock, system_clock
-from farwatch.state.pay import PayRange, PayReport, pay_report
+from farwatch.state.pay import PayRange, PayReport, WorkerPay, pay_report
 from farwatch.state.pay_report import format_money, hours, pay_csv, pay_json, statement_text
 from farwatch.state.settings import Settings
 from farwatch.state.status import WorkerStatus
@@ -31,6 +32,15 @@ def _date(text: str | None, option: str) -> date | None:
         raise click.BadParameter(
             f"{text!r} is not a date like 2026-11-23", param_hint=option
         ) from None
+
+
+def local_date(w: WorkerPay) -> str:
+    """The first day of the range on the worker's own calendar."""
+    try:
+        zone = ZoneInfo(w.timezone)
+    except (ValueError, KeyError):
+        zone = ZoneInfo("UTC")
+    return w.period_start.astimezone(zone).strftime("%Y-%m-%d")
 
 
 def pay_table(report: PayReport, width: int) -> str:
@@ -50,7 +60,7 @@ def pay_table(report: PayReport, width: int) -> str:
         rows.append(
             (
                 strip_control(w.name),
-                w.period_start.strftime("%Y-%m-%d"),
+                local_date(w),
                 f"{hours(w.seconds_logged):.2f}h",
                 f"{hours(w.seconds_payable):.2f}h",
                 f"{hours(w.seconds_over_cap):.2f}h",

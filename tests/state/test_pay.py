@@ -216,3 +216,22 @@ def test_the_default_range_is_the_current_cap_period_up_to_now() -> None:
     assert result.period_start == datetime(2026, 3, 2, tzinfo=UTC)
     assert result.seconds_logged == 3600
     assert result.period_end - result.period_start == timedelta(days=2)
+
+
+def test_the_previous_period_is_the_whole_cap_period_before_this_one() -> None:
+    """Weekly cap 4 h: last week (Mon 23 Feb - Mon 2 Mar) had 5 h, 4 payable and 1 over;
+    this week's hour is not in it."""
+    ana = worker(cap=4)
+    entries = [
+        entry("2026-02-27T09:00:00+00:00", "2026-02-27T14:00:00+00:00"),
+        entry("2026-03-03T09:00:00+00:00", "2026-03-03T10:00:00+00:00"),
+    ]
+    schedule = Schedule.parse("UTC", "00:00-24:00", "daily")
+    named = [("log", e) for e in entries]
+    now = datetime(2026, 3, 4, tzinfo=UTC)
+    result = worker_pay(ana, schedule, named, "Invoices", now, PayRange(periods_back=1))
+    assert (result.period_start, result.period_end) == (
+        datetime(2026, 2, 23, tzinfo=UTC),
+        datetime(2026, 3, 2, tzinfo=UTC),
+    )
+    assert (result.seconds_payable, result.seconds_over_cap) == (4 * 3600, 3600)
