@@ -179,6 +179,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
     def failing_sources(self) -> list[str]:
         return self._failing(self.health)
 
+    def warning_count(self) -> int:
+        """Every source's warnings (skipped rows, unmatched names, overlaps, limits hit)."""
+        return sum(max(h.warnings_total, len(h.warnings)) for h in self.health)
+
     def read_only_holder(self) -> str | None:
         try:
             if not self.engine.read_only:
