@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from types import FrameType
 from typing import ClassVar
 
 from rich.console import RenderableType
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -31,6 +32,7 @@ from farwatch.tui.engine_api import EngineLike, SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
+from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
 from farwatch.tui.tight_update import tighten
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -83,7 +85,36 @@ class FarwatchApp(WorkerDialogs, App[None]):
         self.data_signal: Signal[None] = Signal(self, "farwatch-data")
         self.tick_signal: Signal[None] = Signal(self, "farwatch-tick")
         self.alerts_raised = 0
+        self._quit_asked = False
         self.poller = PollLoop(self, engine, scheduler)
+
+    # -- keys while a dialog is open -----------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """A dialog on top holds the app-wide keys: a stray letter opens nothing."""
+        return not (action in HELD_APP_ACTIONS and isinstance(self.screen, OwnedDialog))
+
+    def action_in_flight(self) -> bool:
+        """Is a dialog anywhere in the stack sending or pausing right now?"""
+        return any(isinstance(s, OwnedDialog) and s.busy for s in self.screen_stack)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands minus Quit: farwatch offers "Quit farwatch" last, guarded."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+
+    def quit_from_palette(self) -> None:
+        """Quit, but not silently over a send or pause that is still running."""
+        if self.action_in_flight() and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(
+                "A ping or pause is still running. Choose Quit again to quit anyway.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.exit()
 
     # -- themes ----------------------------------------------------------
 

@@ -66,6 +66,10 @@ class WorkerTable(DataTable[Text]):
             return None
         return key
 
+    def shown_statuses(self) -> list[WorkerStatus]:
+        """The workers the table shows now (its filter applied), in no set order."""
+        return list(self._visible().values())
+
     def show(self, statuses: Iterable[WorkerStatus], now: datetime) -> None:
         """Bring the table in line with ``statuses`` at ``now``, in place.
 
