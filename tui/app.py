@@ -9,9 +9,11 @@ the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from pathlib import Path
 from types import FrameType
 from typing import ClassVar
 
@@ -28,6 +30,7 @@ from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
+from farwatch.tui.crash import crash_message, save_crash
 from farwatch.tui.engine_api import EngineLike, SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
@@ -86,6 +89,10 @@ class FarwatchApp(WorkerDialogs, App[None]):
         self.tick_signal: Signal[None] = Signal(self, "farwatch-tick")
         self.alerts_raised = 0
         self._quit_asked = False
+        self.crash_file: Path | None = None
+        """Where the traceback of an unexpected error was saved."""
+        self.crash_note = ""
+        """The line printed after the terminal is restored, when something broke."""
         self.poller = PollLoop(self, engine, scheduler)
 
     # -- keys while a dialog is open -----------------------------------------
@@ -134,6 +141,20 @@ class FarwatchApp(WorkerDialogs, App[None]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
+    # -- a bug ------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Save the traceback (redacted) and print where, instead of Textual's locals dump.
+
+        Textual still restores the terminal and sets the exit code to 1; the
+        traceback it would print (with local variables) is dropped, and
+        ``run_app`` prints one line instead.
+        """
+        self.crash_file = save_crash(error)
+        self.crash_note = self.crash_note or crash_message(error, self.crash_file)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     # -- terminal output -------------------------------------------------
 
@@ -276,6 +297,8 @@ def run_dashboard(engine: EngineLike) -> None:
 
     SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, so the
     caller's clean-up runs: the cache lock is released, the demo folder removed.
+    An unexpected error ends in ``SystemExit`` with a non-zero code, after the
+    terminal is restored and the saved traceback's path is printed.
     """
     app = build_app(engine)
     hangups = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
@@ -288,8 +311,18 @@ def run_dashboard(engine: EngineLike) -> None:
         for sig in hangups:
             signal.signal(sig, quit_app)
     try:
-        app.run()
+        code = run_app(app)
     finally:
         if threading.current_thread() is threading.main_thread():
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+    if code:
+        raise SystemExit(code)
+
+
+def run_app(app: FarwatchApp, *, headless: bool = False) -> int:
+    """Run ``app`` to the end; its exit code (non-zero after an unexpected error)."""
+    app.run(headless=headless)
+    if app.crash_note:
+        print(app.crash_note, file=sys.stderr)
+    return app.return_code or 0

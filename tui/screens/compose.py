@@ -108,6 +108,9 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
     }
     """
 
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    """Below 70 columns the template and subject stack, so the subject reads whole."""
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="send_ping", priority=True),
         Binding("ctrl+f", "send_anyway", "Send anyway", id="force_ping"),

@@ -48,14 +48,15 @@ class ConfirmScreen(OwnedDialog[PauseResult]):
     }
     ConfirmScreen #confirm-scroll {
         height: auto;
-        max-height: 1fr;
     }
     ConfirmScreen #confirm-plan {
         color: $text-muted;
         margin: 1 0;
     }
     ConfirmScreen #confirm-buttons {
+        dock: bottom;
         height: auto;
+        margin-bottom: 1;
         align-horizontal: right;
     }
     ConfirmScreen Button {
@@ -63,6 +64,7 @@ class ConfirmScreen(OwnedDialog[PauseResult]):
         min-width: 8;
     }
     ConfirmScreen #confirm-keys {
+        dock: bottom;
         height: 1;
         color: $text-muted;
         text-wrap: nowrap;
@@ -96,11 +98,11 @@ class ConfirmScreen(OwnedDialog[PauseResult]):
                 title.append_text(safe_text(self.status.name or self.status.id, "bold"))
                 title.append("?", style="bold")
                 yield Static(title, id="confirm-title")
-                yield Static(Text("Working out what this will do…"), id="confirm-plan")
-                if self.action == "pause":
+                if self.action == "pause":  # first, so it is on screen however small
                     yield Input(
                         placeholder="Reason (optional, sent to the worker)", id="confirm-reason"
                     )
+                yield Static(Text("Working out what this will do…"), id="confirm-plan")
             with Horizontal(id="confirm-buttons"):
                 yield Button(verb, variant="warning", id="confirm-yes")
                 yield Button("Cancel", id="confirm-no")

@@ -35,7 +35,13 @@ class WorkerTable(DataTable[Text]):
     """One row per worker (plus category headers when grouped)."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_row_labels=False)
+        super().__init__(
+            id=id,
+            cursor_type="row",
+            zebra_stripes=False,
+            show_row_labels=False,
+            fixed_columns=cells.PINNED,
+        )
         self.palette: Palette = PLAIN
         self.sort_mode: SortMode = "stale"
         self.grouped = False
