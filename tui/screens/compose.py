@@ -108,7 +108,7 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
     }
     """
 
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012  (Textual declares it)
     """Below 70 columns the template and subject stack, so the subject reads whole."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
