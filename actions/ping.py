@@ -50,8 +50,8 @@ class Override:
     """The owner's "send anyway" to a refusal they were shown, about one earlier ping."""
 
     worker: str
-    last: datetime | None
-    """The last ping the refusal spoke of; a newer one makes this answer stale."""
+    sends: int
+    """Pings started to this worker when the refusal was shown; one more makes it stale."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,10 +186,7 @@ def plan_ping(
 
 def cooldown_reason(plan: PingPlan, now: datetime) -> str:
     """Why a ping now would be a repeat, or '' when it may go."""
-    return _cooldown(plan, now, audit.last_ping(plan.audit_path, plan.worker.id))
-
-
-def _cooldown(plan: PingPlan, now: datetime, last: datetime | None) -> str:
+    last = audit.last_ping(plan.audit_path, plan.worker.id)
     if last is None or plan.cooldown <= 0:
         return ""
     wait = last + timedelta(seconds=plan.cooldown) - now
@@ -243,8 +240,18 @@ def send_ping(
         release()
 
 
-def _answers(answer: Override | None, worker: str, last: datetime | None) -> bool:
-    return answer is not None and answer.worker == worker and answer.last == last
+def _sends_so_far(plan: PingPlan) -> int:
+    """Pings ever started to this worker (the log is append-only, so this only grows)."""
+    entries = audit.read_entries(plan.audit_path, worker=plan.worker.id)
+    return sum(1 for e in entries if e.action == "ping" and e.outcome == audit.INTENT)
+
+
+def _answers(answer: Override | None, plan: PingPlan) -> bool:
+    return (
+        answer is not None
+        and answer.worker == plan.worker.id
+        and answer.sends == _sends_so_far(plan)
+    )
 
 
 def _send(
@@ -266,10 +273,8 @@ def _send(
         )
         return PingResult(plan, "no_channel", reason=reason)
     refusal = ""
-    last: datetime | None = None
-    if not force and plan.action == "ping":
-        last = audit.last_ping(plan.audit_path, plan.worker.id)
-        refusal = "" if _answers(answer, plan.worker.id, last) else _cooldown(plan, now, last)
+    if not force and plan.action == "ping" and not _answers(answer, plan):
+        refusal = cooldown_reason(plan, now)
     if dry_run:
         skipped = tuple(ChannelResult(c.kind, c.target, True, "dry run") for c in usable)
         return PingResult(plan, "dry_run", skipped, reason=refusal or problems)
@@ -287,7 +292,7 @@ def _send(
                 time=now,
             ),
         )
-        shown = Override(worker, last)
+        shown = Override(worker, _sends_so_far(plan))
         return PingResult(plan, "refused", reason=refusal, entries=(entry,), override=shown)
     entries: list[AuditEntry] = []
     results: list[ChannelResult] = []
@@ -327,7 +332,7 @@ def _send(
     reason = "; ".join(f"{r.channel}: {r.error}" for r in results if not r.ok)
     retry = None
     if status == "partial":  # retrying the failed channel answers this very send
-        retry = Override(worker, audit.last_ping(plan.audit_path, worker))
+        retry = Override(worker, _sends_so_far(plan))
     return PingResult(
         plan, status, tuple(results), reason=reason, entries=tuple(entries), override=retry
     )
