@@ -220,3 +220,23 @@ async def test_compose_body_takes_every_letter(tmp_path: Path, smtp_server: Smtp
         assert isinstance(app.screen, ComposeScreen)
         assert body.text.startswith("quit? yes no x p")
     assert smtp_server.mails == []
+
+
+async def test_quit_from_the_palette_asks_while_a_ping_is_sending(
+    tmp_path: Path, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(monkeypatch)
+    app, _ = make_app(tmp_path, smtp_server.url())
+    async with app.run_test(size=(100, 32)) as pilot:
+        select(app, "ana")
+        await pilot.press("p", "ctrl+s")
+        assert app.action_in_flight()
+        app.quit_from_palette()
+        await pilot.pause()
+        assert app.is_running
+        assert any("Choose Quit again to quit anyway" in t for t in toasts(app))
+        gate.open.set()
+        await settle(app, pilot)
+        app.quit_from_palette()  # the second choice quits
+        await pilot.pause()
+        assert not app.is_running

@@ -54,6 +54,9 @@ def _failed_only(result: PingResult) -> Attempt:
     return replace(result.plan, channels=channels), result.override
 
 
+NARROW = 70
+
+
 class ComposeScreen(OwnedDialog[list[PingResult]]):
     """Compose one ping, or confirm a bulk ping; dismissed with the results."""
 
@@ -107,9 +110,6 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
         color: $error;
     }
     """
-
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (70, "-wide")]  # noqa: RUF012  (Textual declares it)
-    """Below 70 columns the template and subject stack, so the subject reads whole."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="send_ping", priority=True),
@@ -197,7 +197,15 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
             )
         return table
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Below ``NARROW`` columns the template and subject stack, so the subject reads whole."""
+        self.set_class(self.app.size.width < NARROW, "-narrow")
+
     def on_mount(self) -> None:
+        self._fit()
         if self.error:
             self._set_status(self.error, error=True)
         elif not self.bulk:
