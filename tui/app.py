@@ -17,7 +17,6 @@ from pathlib import Path
 from types import FrameType
 from typing import ClassVar
 
-from rich.console import RenderableType
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -25,18 +24,19 @@ from textual.signal import Signal
 from textual.theme import Theme
 
 from farwatch.state.clock import Clock
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
 from farwatch.tui.crash import crash_message, save_crash
-from farwatch.tui.engine_api import EngineLike, SchedulerLike
+from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
 from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
-from farwatch.tui.tight_update import tighten
+from farwatch.tui.textual_compat import CrashHookApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
 REDERIVE_EVERY = 30.0
@@ -44,7 +44,7 @@ REDERIVE_EVERY = 30.0
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
 
-class FarwatchApp(WorkerDialogs, App[None]):
+class FarwatchApp(WorkerDialogs, CrashHookApp):
     """The dashboard. Build it with ``build_app``."""
 
     TITLE = "farwatch"
@@ -97,7 +97,7 @@ class FarwatchApp(WorkerDialogs, App[None]):
 
     # -- keys while a dialog is open -----------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         """A dialog on top holds the app-wide keys: a stray letter opens nothing."""
         return not (action in HELD_APP_ACTIONS and isinstance(self.screen, OwnedDialog))
 
@@ -144,23 +144,14 @@ class FarwatchApp(WorkerDialogs, App[None]):
 
     # -- a bug ------------------------------------------------------------
 
-    def _handle_exception(self, error: Exception) -> None:
-        """Save the traceback (redacted) and print where, instead of Textual's locals dump.
+    def on_unhandled_error(self, error: Exception) -> None:
+        """Save the traceback (redacted); ``run_app`` prints where, after the terminal is back.
 
         Textual still restores the terminal and sets the exit code to 1; the
-        traceback it would print (with local variables) is dropped, and
-        ``run_app`` prints one line instead.
+        traceback it would print (with local variables) is dropped.
         """
         self.crash_file = save_crash(error)
         self.crash_note = self.crash_note or crash_message(error, self.crash_file)
-        super()._handle_exception(error)
-        self._exit_renderables.clear()
-
-    # -- terminal output -------------------------------------------------
-
-    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-        """Write partial updates cropped to the changed cells (see ``tight_update``)."""
-        super()._display(screen, tighten(renderable))  # type: ignore[arg-type]
 
     # -- lifecycle -------------------------------------------------------
 

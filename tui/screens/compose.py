@@ -16,7 +16,7 @@ itself through ``OwnedDialog.finish``, never whichever screen is on top.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -28,6 +28,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from farwatch.actions.ping import Override, PingPlan, PingResult, plan_message, send_ping
 from farwatch.actions.templates import TemplateError, load_templates
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.screens.dialog import OwnedDialog
 from farwatch.tui.widgets.safe import clean, safe_text
@@ -117,7 +118,9 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
         Binding("escape", "cancel", "Cancel", id="cancel_ping"),
     ]
 
-    def __init__(self, engine: Any, statuses: list[WorkerStatus], filter_text: str = "") -> None:
+    def __init__(
+        self, engine: EngineLike, statuses: list[WorkerStatus], filter_text: str = ""
+    ) -> None:
         super().__init__()
         self.engine = engine
         self.filter_text = filter_text
@@ -148,7 +151,7 @@ class ComposeScreen(OwnedDialog[list[PingResult]]):
     def busy(self) -> bool:
         return self.sending
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
         if action == "send_anyway":
             return bool(self.refused) and not self.sending
         return True

@@ -14,7 +14,7 @@ could not be told (the pause itself still stands and is in the log).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from farwatch.actions.pause import PauseResult, pause, resume
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.screens.dialog import OwnedDialog
 from farwatch.tui.widgets.safe import clean, safe_text
@@ -77,7 +78,7 @@ class ConfirmScreen(OwnedDialog[PauseResult]):
         Binding("escape", "cancel", "Cancel", id="confirm_no"),
     ]
 
-    def __init__(self, engine: Any, status: WorkerStatus, action: str) -> None:
+    def __init__(self, engine: EngineLike, status: WorkerStatus, action: str) -> None:
         super().__init__()
         if action not in ("pause", "resume"):
             raise ValueError(f"cannot confirm {action!r}")

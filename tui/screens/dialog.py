@@ -14,13 +14,13 @@ resolves through ``finish``:
 - a dialog no longer mounted (the app is quitting) just records the result.
 
 While a dialog is open, keys reach only the dialog: the app-wide keys that
-open screens or quit are held back (``holds_app_keys``), so a letter meant
+open screens or quit are held back (``HELD_APP_ACTIONS``), so a letter meant
 for a text field never does something elsewhere.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from textual import events
 from textual.screen import ModalScreen
@@ -35,8 +35,6 @@ HELD_APP_ACTIONS = frozenset(
 
 class OwnedDialog(ModalScreen[ResultT], Generic[ResultT]):
     """Base for modals that act; subclasses call ``finish(result)`` to close."""
-
-    holds_app_keys: ClassVar[bool] = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
