@@ -54,6 +54,7 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("s", "sources", "Sources", id="sources"),
         Binding("l", "audit_log", "Log", id="log"),
+        Binding("dollar_sign", "pay", "Pay", id="pay", show=False),
         Binding("u", "poll_now", "Poll", id="poll_now"),
         Binding("t", "next_theme", "Next theme", id="theme", show=False),
         Binding("q", "quit", "Quit", id="quit"),
@@ -244,6 +245,12 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
 
         if not isinstance(self.screen, AuditLogScreen):
             self.push_screen(AuditLogScreen())
+
+    def action_pay(self) -> None:
+        from farwatch.tui.screens.pay import PayScreen
+
+        if not isinstance(self.screen, PayScreen):
+            self.push_screen(PayScreen())
 
     def open_detail(self, worker_id: str) -> None:
         from farwatch.tui.screens.detail import DetailScreen

@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "pause": "farwatch.cli.actions_cmd:pause",
     "resume": "farwatch.cli.actions_cmd:resume",
     "log": "farwatch.cli.actions_cmd:log",
+    "pay": "farwatch.cli.pay_cmd:pay",
 }
 """Command name -> ``module:attribute`` of its ``click.Command``."""
 

@@ -26,6 +26,14 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
+async def steady(pilot: Any) -> None:
+    """Settle, with text cursors that do not blink (a blink makes every picture differ)."""
+    await settle(pilot)
+    for field in pilot.app.screen.query("Input, TextArea"):
+        field.cursor_blink = False
+    await settle(pilot)
+
+
 async def main_table(pilot: Any) -> None:
     await settle(pilot)
 
@@ -33,25 +41,25 @@ async def main_table(pilot: Any) -> None:
 async def compose(pilot: Any) -> None:
     await settle(pilot)  # the table is filled, as when the owner presses a key
     pilot.app.open_ping("ana")
-    await settle(pilot)
+    await steady(pilot)
 
 
 async def bulk_ping(pilot: Any) -> None:
     await settle(pilot)  # the table is filled, as when the owner presses a key
     pilot.app.open_ping_stale()
-    await settle(pilot)
+    await steady(pilot)
 
 
 async def pause(pilot: Any) -> None:
     await settle(pilot)  # the table is filled, as when the owner presses a key
     pilot.app.open_pause("ana")
-    await settle(pilot)
+    await steady(pilot)
 
 
 async def resume(pilot: Any) -> None:
     await settle(pilot)  # the table is filled, as when the owner presses a key
     pilot.app.open_resume("jon")
-    await settle(pilot)
+    await steady(pilot)
 
 
 SCREENS: dict[str, Callable[[Any], Awaitable[None]]] = {

@@ -121,7 +121,7 @@ class ConfirmScreen(OwnedDialog[PauseResult]):
     def _preview(self) -> None:
         try:
             result = self._run(dry_run=True)
-            text = result.describe().replace("dry run: would ", "Will ", 1)
+            text = result.preview()
         except Exception as exc:  # the preview is a courtesy; the action reports for real
             text = f"(could not preview: {exc})"
         self.deliver(self._show_plan, text)

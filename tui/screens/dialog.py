@@ -20,6 +20,7 @@ for a text field never does something elsewhere.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any, Generic, TypeVar
 
 from textual import events
@@ -76,4 +77,5 @@ class OwnedDialog(ModalScreen[ResultT], Generic[ResultT]):
             if self.is_attached and not self.resolved:
                 callback(*args)
 
-        self.app.call_from_thread(guarded)
+        with suppress(RuntimeError):  # the app has already stopped: nobody to tell
+            self.app.call_from_thread(guarded)
