@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from farwatch.actions.ping import PingResult, plan_message, send_ping
-from farwatch.actions.workers import describe, resolve_worker
+from farwatch.actions.workers import describe, status_of
 from farwatch.sources.base import Source, SourceError, TimerNotRunning
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
@@ -206,12 +206,6 @@ def _notify(
     return result
 
 
-def _resolve(engine: EngineLike, worker: WorkerStatus | str) -> WorkerStatus:
-    if isinstance(worker, WorkerStatus):
-        return worker
-    return resolve_worker(engine.statuses(), worker)
-
-
 def pause(
     engine: EngineLike,
     worker: WorkerStatus | str,
@@ -230,7 +224,7 @@ def pause(
         UnknownWorker, AmbiguousWorker: the query does not name one worker.
         OSError: the audit log cannot be written (then nothing was done).
     """
-    status = _resolve(engine, worker)
+    status = status_of(engine, worker)
     path = engine.settings.audit_file
     already = status.id in audit.paused_workers(path)
     entries: list[AuditEntry] = []
@@ -268,7 +262,7 @@ def resume(
         UnknownWorker, AmbiguousWorker: the query does not name one worker.
         OSError: the audit log cannot be written.
     """
-    status = _resolve(engine, worker)
+    status = status_of(engine, worker)
     path = engine.settings.audit_file
     if status.id not in audit.paused_workers(path):
         return PauseResult("resume", status, "not_paused")

@@ -74,9 +74,12 @@ class WorkedTime:
             if hi > lo:
                 total += (hi - lo).total_seconds()
         for entry in self.entries:
-            if entry.accrued_seconds > 0 and (start is None or entry.start >= start):
-                if end is None or entry.start < end:
-                    total += entry.accrued_seconds
+            if (
+                entry.accrued_seconds > 0
+                and (start is None or entry.start >= start)
+                and (end is None or entry.start < end)
+            ):
+                total += entry.accrued_seconds
         return total
 
     def earliest(self, start: datetime | None = None) -> datetime | None:

@@ -265,8 +265,8 @@ def _range(
     if dates.is_current_period:
         start = schedule.period_start(period, now)
         if start is None:  # a task cap: the whole history counts, and there is no "before"
-            first = min((e.start for _, e in entries), default=now)
-            return (first, now) if dates.periods_back == 0 else (first, first)
+            began = min((e.start for _, e in entries), default=now)
+            return (began, now) if dates.periods_back == 0 else (began, began)
         end = now
         for _ in range(dates.periods_back):
             end = start
