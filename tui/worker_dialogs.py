@@ -57,6 +57,8 @@ class WorkerDialogs(_AppBase):
             where = f" matching the filter {query!r}" if query else ""
             self.notify(f"Nobody stale{where}", timeout=3, markup=False)
             return
+        from farwatch.tui.screens.compose import ComposeScreen  # apprise: on first use
+
         self.push_screen(ComposeScreen(self.engine, stale, filter_text=query), self._action_done)
 
     def _in_view(self) -> tuple[list[WorkerStatus], str]:
