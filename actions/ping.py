@@ -8,12 +8,22 @@ Sending is recorded around each channel: an ``intent`` entry before, a
 leaves a pending intent that the cooldown treats as "maybe sent", so a retry
 is never a blind duplicate. A refused repeat (cooldown) is recorded too.
 
+Exactly once: the cooldown check and the first intent are taken under one
+lock, so two dialogs (or a dialog and the palette) racing for the same worker
+cannot both pass the check. Within the cooldown a ping goes out only as the
+answer to a refusal the owner was shown (``answer=result.override``): it names
+the ping it was shown, so if another went out meanwhile the answer no longer
+fits and the ping is refused again. ``force`` is for the CLI's ``--force``,
+which the owner types knowingly; the dashboard never passes it.
+
 Dry runs send nothing and write nothing: they return what *would* happen,
 including a cooldown refusal, with every channel's outcome set to ``dry_run``.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,6 +41,18 @@ from farwatch.state.settings import NudgeSettings, Settings
 from farwatch.state.status import WorkerStatus
 
 PingStatus = Literal["sent", "partial", "failed", "refused", "no_channel", "dry_run"]
+
+_SEND_LOCK = threading.Lock()
+"""Held from the cooldown check to the first intent: no two sends pass the check together."""
+
+
+@dataclass(frozen=True, slots=True)
+class Override:
+    """The owner's "send anyway" to a refusal they were shown, about one earlier ping."""
+
+    worker: str
+    sends: int
+    """Pings started to this worker when the refusal was shown; one more makes it stale."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +99,8 @@ class PingResult:
     reason: str = ""
     """Why it was refused or failed, in plain words (no secrets)."""
     entries: tuple[AuditEntry, ...] = field(default=())
+    override: Override | None = None
+    """For a refusal or a partial send: the answer that sends anyway (or retries)."""
 
     @property
     def ok(self) -> bool:
@@ -181,13 +205,59 @@ def cooldown_reason(plan: PingPlan, now: datetime) -> str:
     )
 
 
-def send_ping(plan: PingPlan, *, force: bool = False, dry_run: bool = False) -> PingResult:
+def send_ping(
+    plan: PingPlan,
+    *,
+    force: bool = False,
+    answer: Override | None = None,
+    dry_run: bool = False,
+) -> PingResult:
     """Send ``plan`` on each usable channel, recording intent and outcome.
 
-    Never raises for delivery problems: the result's status and reason say
-    what happened. Raises OSError only if the audit log cannot be written
+    ``answer`` is the ``override`` of a refused (or partly sent) result the
+    owner saw: it sends within the cooldown only if no other ping went out
+    since. Never raises for delivery problems: the result's status and reason
+    say what happened. Raises OSError only if the audit log cannot be written
     (then nothing is sent, since it could not be recorded).
     """
+    if dry_run:
+        return _send(plan, force=force, answer=answer, dry_run=True, release=lambda: None)
+    _SEND_LOCK.acquire()
+    held = [True]
+
+    def release() -> None:
+        if held.pop() if held else False:
+            _SEND_LOCK.release()
+
+    try:
+        return _send(plan, force=force, answer=answer, dry_run=False, release=release)
+    finally:
+        release()
+
+
+def _sends_so_far(plan: PingPlan) -> int:
+    """Pings ever started to this worker (the log is append-only, so this only grows)."""
+    entries = audit.read_entries(plan.audit_path, worker=plan.worker.id)
+    return sum(1 for e in entries if e.action == "ping" and e.outcome == audit.INTENT)
+
+
+def _answers(answer: Override | None, plan: PingPlan) -> bool:
+    return (
+        answer is not None
+        and answer.worker == plan.worker.id
+        and answer.sends == _sends_so_far(plan)
+    )
+
+
+def _send(
+    plan: PingPlan,
+    *,
+    force: bool,
+    answer: Override | None,
+    dry_run: bool,
+    release: Callable[[], None],
+) -> PingResult:
+    """``send_ping`` under the lock; ``release`` once the first intent is recorded."""
     now = plan.clock()
     usable = plan.usable_channels
     problems = "; ".join(f"{c.kind}: {c.problem}" for c in plan.channels if c.problem)
@@ -197,7 +267,9 @@ def send_ping(plan: PingPlan, *, force: bool = False, dry_run: bool = False) -> 
             "and an email or im in the roster"
         )
         return PingResult(plan, "no_channel", reason=reason)
-    refusal = "" if force or plan.action != "ping" else cooldown_reason(plan, now)
+    refusal = ""
+    if not force and plan.action == "ping" and not _answers(answer, plan):
+        refusal = cooldown_reason(plan, now)
     if dry_run:
         skipped = tuple(ChannelResult(c.kind, c.target, True, "dry run") for c in usable)
         return PingResult(plan, "dry_run", skipped, reason=refusal or problems)
@@ -215,7 +287,8 @@ def send_ping(plan: PingPlan, *, force: bool = False, dry_run: bool = False) -> 
                 time=now,
             ),
         )
-        return PingResult(plan, "refused", reason=refusal, entries=(entry,))
+        shown = Override(worker, _sends_so_far(plan))
+        return PingResult(plan, "refused", reason=refusal, entries=(entry,), override=shown)
     entries: list[AuditEntry] = []
     results: list[ChannelResult] = []
     for channel in usable:
@@ -232,6 +305,7 @@ def send_ping(plan: PingPlan, *, force: bool = False, dry_run: bool = False) -> 
             ),
         )
         entries.append(intent)
+        release()  # recorded: any other send now sees this one in the cooldown
         result = channels_mod.send(channel, plan.subject, plan.body, plan.nudge)
         results.append(result)
         entries.append(
@@ -251,7 +325,12 @@ def send_ping(plan: PingPlan, *, force: bool = False, dry_run: bool = False) -> 
     sent = sum(r.ok for r in results)
     status: PingStatus = "sent" if sent == len(results) else ("partial" if sent else "failed")
     reason = "; ".join(f"{r.channel}: {r.error}" for r in results if not r.ok)
-    return PingResult(plan, status, tuple(results), reason=reason, entries=tuple(entries))
+    retry = None
+    if status == "partial":  # retrying the failed channel answers this very send
+        retry = Override(worker, _sends_so_far(plan))
+    return PingResult(
+        plan, status, tuple(results), reason=reason, entries=tuple(entries), override=retry
+    )
 
 
 def ping(
@@ -275,6 +354,7 @@ def plan_bulk(engine: EngineLike, statuses: list[WorkerStatus] | None = None) ->
 
 __all__ = [
     "ActionError",
+    "Override",
     "PingPlan",
     "PingResult",
     "cooldown_reason",

@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from farwatch.sources.model import CapPeriod, CheckIn, RosterRow, TimeEntry
-from farwatch.state.derive import derive_statuses, unmatched_counts
+from farwatch.state.data_warnings import data_warnings
+from farwatch.state.derive import derive_statuses
 from farwatch.state.settings import CacheSettings, Settings
 from farwatch.state.snapshot import CacheSnapshot
 
@@ -91,7 +92,7 @@ def main() -> None:
         f"+1 year median {year:.0f} ms, ratio {year / day:.2f}x"
     )
     began = time.perf_counter()
-    unmatched_counts(snap)
+    data_warnings(snap, now)
     unmatched = time.perf_counter() - began
 
     print(
@@ -99,7 +100,7 @@ def main() -> None:
         f"best {min(timings) * 1000:.0f} ms, median {statistics.median(timings) * 1000:.0f} ms "
         f"over {args.runs} runs"
     )
-    print(f"unmatched_counts: {unmatched * 1000:.0f} ms")
+    print(f"data_warnings (unmatched, overlaps): {unmatched * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

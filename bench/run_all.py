@@ -361,6 +361,12 @@ def status_figures(quick: bool) -> list[Figure]:
     return bench_status.measure(runs=3 if quick else 7)
 
 
+def roster_figures(quick: bool) -> list[Figure]:
+    import bench_roster
+
+    return bench_roster.measure(runs=2 if quick else 5)
+
+
 def memory_figures(quick: bool) -> list[Figure]:
     import bench_memory
 
@@ -381,6 +387,7 @@ BENCHES = (
     Bench("memory", memory_figures),
     Bench("derive", derive_figures),
     Bench("trackers", tracker_figures),
+    Bench("roster", roster_figures),
 )
 
 

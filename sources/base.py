@@ -56,6 +56,12 @@ ErrorKind = Literal[
 ]
 
 
+MAX_RETRY_AFTER = 86400.0
+"""A server's Retry-After beyond this (seconds) is treated as this: a broken
+header must not mute a source for weeks. The poller and every message about
+the next try use the same figure."""
+
+
 class SourceError(Exception):
     """A failure the user can act on.
 

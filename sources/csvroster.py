@@ -16,12 +16,13 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from email.utils import parseaddr
 from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow
+from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow, SourceWarning
 from farwatch.sources.text import strip_control
 
 MAX_CELL = 2000
@@ -114,6 +115,7 @@ _HOURS_SUFFIX = re.compile(
 _RATE_SUFFIX = re.compile(r"\s*(?:/|per\s)\s*(?:h|hr|hour)\.?\s*$", re.I)
 _HMM = re.compile(r"^(\d{1,4}):([0-5]\d)$")
 _CODE = re.compile(r"\b([A-Z]{3})\b")
+_PLAIN_ADDRESS = re.compile(r"[^\s<>\"(),;:@\[\]\\]+@[^\s<>\"(),;:@\[\]\\]+")
 
 
 class RosterFormatError(ValueError):
@@ -125,7 +127,7 @@ class RosterParse:
     """Rows that could be used, and one warning per problem (with its line)."""
 
     rows: list[RosterRow] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
     skipped: int = 0
     lines: list[int] = field(default_factory=list)
     """The CSV line each of ``rows`` starts on."""
@@ -143,7 +145,7 @@ def parse_roster(text: str, *, delimiter: str | None = None) -> RosterParse:
     """
     out = RosterParse()
     text = text.removeprefix("\ufeff")
-    records = _records(text, out.warnings, delimiter or sniff_delimiter(text))
+    records = csv_records(text, out.warnings, delimiter or sniff_delimiter(text))
     header: list[str] | None = None
     titles: list[str] = []
     header_line = 0
@@ -179,48 +181,99 @@ def sniff_delimiter(text: str) -> str:
     return ","
 
 
-def _records(
-    text: str, warnings: list[str], delimiter: str = ","
+def csv_records(
+    text: str, warnings: list[SourceWarning], delimiter: str = ","
 ) -> Iterator[tuple[int, list[str]]]:
     """CSV records with the physical line each starts on.
 
-    A quote that is never closed swallows everything after it; when the last
-    record ends inside an open quote, report its line and parse again from the
-    next line, so one typo costs one row.
+    A stray quote (``"24 inch monitor setup``) makes the csv module read the
+    following lines into that one cell. When a record spans lines and one of
+    the swallowed lines has as many delimiters as the header has columns, the
+    quote is read as text instead, the lines after it are parsed again as rows,
+    and a warning says so. A quote that is never closed at the end of the file
+    costs that one row, with a warning. Restarting costs only the lines already
+    read, so the whole parse stays linear.
     """
     lines = _LINE.findall(text)
     if any("\x00" in ln for ln in lines):
         for i, ln in enumerate(lines, 1):
             if "\x00" in ln:
-                warnings.append(f"line {i}: NUL characters removed")
+                warnings.append(SourceWarning("note", f"line {i}: NUL characters removed"))
         lines = [ln.replace("\x00", "") for ln in lines]
-    start, retries = 0, 0
+    start, width, retries = 0, 0, 0
     while start < len(lines):
-        reader = csv.reader(iter(lines[start:]), delimiter=delimiter)
+        feed = _Feed(lines, start)
+        reader = csv.reader(feed, delimiter=delimiter)
         prev = 0
-        pending: list[tuple[int, int, list[str]]] = []
         try:
             for row in reader:
-                pending.append((start + prev + 1, reader.line_num - prev, row))
-                prev = reader.line_num
+                first, span, prev = start + prev + 1, reader.line_num - prev, reader.line_num
+                if span > 1 and _swallows(lines[first : first + span - 1], delimiter, width):
+                    last = first + span - 1
+                    warnings.append(
+                        SourceWarning(
+                            "note",
+                            f"line {first}: a quote opened here runs to line {last}; "
+                            f"read it as text, and lines {first + 1}-{last} as their own rows",
+                        )
+                    )
+                    yield first, _literal(lines[first - 1], delimiter, width)
+                    start = first
+                    break
+                open_at_end = feed.done and retries < MAX_QUOTE_RETRIES
+                if open_at_end and _unterminated(lines[first - 1 :], delimiter):
+                    warnings.append(
+                        SourceWarning(
+                            "skipped", f"line {first}: a quote is never closed; row skipped"
+                        )
+                    )
+                    start, retries = first, retries + 1
+                    break
+                if not width and not _blank(row):
+                    width = len(row)
+                yield first, row
+            else:
+                return
         except csv.Error as exc:  # e.g. a field over the csv module's size limit
-            yield from ((ln, cells) for ln, _, cells in pending)
-            warnings.append(f"line {start + prev + 1}: unreadable ({exc}); row skipped")
-            start, retries = start + max(reader.line_num, prev + 1), retries + 1
-            continue
-        last = pending[-1] if pending else None
-        if (
-            last is not None
-            and retries < MAX_QUOTE_RETRIES
-            and _unterminated(lines[last[0] - 1 :], delimiter)
-        ):
-            pending.pop()
-            yield from ((ln, cells) for ln, _, cells in pending)
-            warnings.append(f"line {last[0]}: a quote is never closed; row skipped")
-            start, retries = last[0], retries + 1
-            continue
-        yield from ((ln, cells) for ln, _, cells in pending)
-        return
+            warnings.append(
+                SourceWarning(
+                    "skipped", f"line {start + prev + 1}: unreadable ({exc}); row skipped"
+                )
+            )
+            start = start + max(reader.line_num, prev + 1)
+
+
+class _Feed:
+    """Lines from ``start`` on, one at a time; ``done`` once the last was handed out."""
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self._lines, self._at = lines, start
+
+    def __iter__(self) -> _Feed:
+        return self
+
+    def __next__(self) -> str:
+        if self._at >= len(self._lines):
+            raise StopIteration
+        self._at += 1
+        return self._lines[self._at - 1]
+
+    @property
+    def done(self) -> bool:
+        return self._at >= len(self._lines)
+
+
+def _swallows(inner: list[str], delimiter: str, width: int) -> bool:
+    """Lines read into one quoted cell that look like rows of their own."""
+    return width > 1 and any(ln.count(delimiter) >= width - 1 for ln in inner)
+
+
+def _literal(line: str, delimiter: str, width: int) -> list[str]:
+    """One line's cells with its unpaired quote read as text."""
+    plain = next(csv.reader([line], delimiter=delimiter, quoting=csv.QUOTE_NONE), [])
+    if len(plain) <= max(width, 1) or line.count('"') == 1:
+        return plain
+    return next(csv.reader([line.rstrip("\r\n") + '"'], delimiter=delimiter), [])
 
 
 def _unterminated(lines: list[str], delimiter: str) -> bool:
@@ -273,7 +326,9 @@ def _row(
     period = _period(values.get("cap_period", ""), problems)
     tz = _timezone(values.get("timezone", ""), problems)
     if problems:
-        out.warnings.append(f"line {line}: {'; '.join(problems)}; row skipped")
+        out.warnings.append(
+            SourceWarning("skipped", f"line {line}: {'; '.join(problems)}; row skipped")
+        )
         out.skipped += 1
         return None
     email = _email(values.get("email", ""), line, out.warnings)
@@ -386,7 +441,7 @@ def _timezone(text: str, problems: list[str]) -> str:
     if canonical is None and name.upper() in {"UTC", "GMT", "Z"}:
         canonical = "UTC"
     if canonical is None:
-        problems.append(f"timezone {_show(text)} is not an IANA timezone such as Asia/Manila")
+        problems.append(f"timezone {_show(text)} unknown ({_zone_hint(name)})")
         return "UTC"
     try:
         ZoneInfo(canonical)
@@ -396,14 +451,26 @@ def _timezone(text: str, problems: list[str]) -> str:
     return canonical
 
 
-def _email(text: str, line: int, warnings: list[str]) -> str:
+@lru_cache(maxsize=256)
+def _zone_hint(name: str) -> str:
+    """ "did you mean Asia/Manila?" for a near miss, else an example of a valid name."""
+    zones = _zones()
+    close = get_close_matches(name.lower(), zones, n=1, cutoff=0.8)
+    return f"did you mean {zones[close[0]]}?" if close else "an IANA timezone such as Asia/Manila"
+
+
+def _email(text: str, line: int, warnings: list[SourceWarning]) -> str:
     text = text.strip()
     if not text:
         return ""
+    if _PLAIN_ADDRESS.fullmatch(text):  # the usual cell: no need for the full RFC 5322 parser
+        return text.lower()
     _, addr = parseaddr(text)
     addr = (addr or text).strip().lower()
     if "@" not in addr or " " in addr:
-        warnings.append(f"line {line}: email {_show(text)} does not look like an address")
+        warnings.append(
+            SourceWarning("note", f"line {line}: email {_show(text)} does not look like an address")
+        )
     return addr
 
 
@@ -415,6 +482,7 @@ def _currency_of(rate: str) -> str:
     return code.group(1) if code else ""
 
 
+@lru_cache(maxsize=4096)
 def slug(name: str) -> str:
     """A stable id from a name: "José Núñez" → "jose-nunez"; non-Latin names hash."""
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
@@ -431,6 +499,7 @@ def _unique_ids(out: RosterParse) -> None:
     check-ins from that address can only go to one of them.
     """
     taken: set[str] = set()
+    next_suffix: dict[str, int] = {}
     rows: list[RosterRow] = []
     lines: list[int] = []
     emails: dict[str, int] = {}
@@ -439,22 +508,29 @@ def _unique_ids(out: RosterParse) -> None:
         if row.worker_id:
             if row.worker_id in taken:
                 out.warnings.append(
-                    f"line {line}: id {_show(row.worker_id)} is already used; row skipped"
+                    SourceWarning(
+                        "skipped",
+                        f"line {line}: id {_show(row.worker_id)} is already used; row skipped",
+                    )
                 )
                 out.skipped += 1
                 continue
             taken.add(row.worker_id)
         else:
             base = slug(row.name)
-            candidate, n = base, 2
+            candidate, n = base, next_suffix.get(base, 2)
             while candidate in taken or candidate in explicit:
                 candidate, n = f"{base}-{n}", n + 1
+            next_suffix[base] = n  # the next duplicate starts here: linear, not quadratic
             taken.add(candidate)
             row = replace(row, worker_id=candidate)
         for address in (row.email, *row.aliases):
             if address and address in emails:
                 out.warnings.append(
-                    f"line {line}: email {_show(address)} is also on line {emails[address]}"
+                    SourceWarning(
+                        "note",
+                        f"line {line}: email {_show(address)} is also on line {emails[address]}",
+                    )
                 )
             elif address:
                 emails[address] = line

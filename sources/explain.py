@@ -8,7 +8,7 @@ traceback.
 
 from __future__ import annotations
 
-from farwatch.sources.base import SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, SourceError
 
 _ADVICE: dict[str, str] = {
     "config": "The source's settings are incomplete or wrong; fix the config file and run "
@@ -59,7 +59,8 @@ def explain(error: SourceError) -> str:
     advice = _ADVICE.get(error.kind, _ADVICE["unknown"])
     if error.kind in ("rate_limited", "quota"):
         if error.retry_after is not None:
-            advice += f"; farwatch will retry after {error.retry_after:.0f} s."
+            wait = min(max(0.0, error.retry_after), MAX_RETRY_AFTER)  # what the poller waits
+            advice += f"; farwatch will retry after {wait:.0f} s."
         else:
             advice += "; farwatch will back off and retry later."
         if error.kind == "quota":

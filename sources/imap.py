@@ -273,7 +273,7 @@ class ImapSource(Source):
         for attempt in (1, 2):
             result = FetchResult()
             if self._plain_warning:
-                result.warnings.append(self._plain_warning)
+                result.warn(self._plain_warning)
             reused = getattr(self._local, "client", None) is not None or self._adopt()
             try:
                 client = self._client()
@@ -283,7 +283,7 @@ class ImapSource(Source):
                 info = self._examine(client)
                 self._sync.poll(client, info, cursor, now, result)
                 if cap is not None and cap.cut:
-                    result.warnings.append(
+                    result.warn(
                         f"{self.name}: the server sent {len(cap.cut)} answer(s) larger than "
                         f"{cap.limit // 1024} KB (up to {max(cap.cut):,} bytes); only the "
                         f"first {cap.limit // 1024} KB of each was kept"

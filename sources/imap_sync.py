@@ -59,7 +59,7 @@ class FolderSync:
         uidnext = as_int(info.get(b"UIDNEXT"))
         exists = as_int(info.get(b"EXISTS"))
         if uidnext > MAX_UID + 1:
-            result.warnings.append(f"{self.name}: ignored an impossible UIDNEXT {uidnext}")
+            result.warn(f"{self.name}: ignored an impossible UIDNEXT {uidnext}")
             uidnext = 0
         folders = dict(cursor.get("folders", {})) if cursor.get("account") == self.account else {}
         state = dict(folders.get(self.folder) or {})
@@ -75,7 +75,7 @@ class FolderSync:
         elif state:
             flaps = 0
         if not resync and uidnext and uidnext <= last_uid:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: folder {self.folder}: UIDNEXT {uidnext} is below the last UID "
                 f"read ({last_uid}) under the same UIDVALIDITY; re-reading the folder"
             )
@@ -83,7 +83,7 @@ class FolderSync:
         uids = self._search(client, last_uid, uidnext, since, resync, result)
         todo = uids[: self.per_poll]
         if len(uids) > len(todo):
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: {len(uids) - len(todo)} more messages than one poll reads "
                 f"({self.per_poll}); they are read by the next polls"
             )
@@ -109,7 +109,7 @@ class FolderSync:
         senderless = (0 if resync else as_int(state.get("no_sender"))) + len(read.no_sender)
         if senderless:  # repeated every poll, like the Maildir source's count
             latest = f" (new: UID {_names(sorted(read.no_sender))})" if read.no_sender else ""
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: {senderless} message(s) in {self.folder} had no sender "
                 f"address, so they match no worker and were not stored{latest}"
             )
@@ -131,13 +131,13 @@ class FolderSync:
         seen_at = _when(state.get("seen_at"))
         if flaps >= FLAPS_BEFORE_BACKOFF and seen_at is not None:
             narrowed = max(since, seen_at - timedelta(days=1))
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: folder {self.folder} changed its UIDVALIDITY {flaps} polls in a "
                 f"row (a misbehaving server); re-reading only mail since {narrowed:%Y-%m-%d}, "
                 "not the whole lookback, until it settles"
             )
             return narrowed
-        result.warnings.append(
+        result.warn(
             f"{self.name}: folder {self.folder} was rebuilt on the server "
             "(UIDVALIDITY changed); re-reading it — check-ins are matched by Message-ID "
             "(or sender, date and subject), so none are duplicated"
@@ -163,7 +163,7 @@ class FolderSync:
         listed = {int(u) for u in found}
         impossible = sorted(u for u in listed if u < 1 or u > MAX_UID or (uidnext and u >= uidnext))
         if impossible:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: the server listed UIDs that cannot exist "
                 f"({_names(impossible)}; UIDNEXT is {uidnext or 'unknown'}); ignored"
             )
@@ -194,12 +194,12 @@ class FolderSync:
             else:
                 pending[uid] = tries
         if pending:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: the server did not return {len(pending)} listed message(s) "
                 f"(UID {_names(sorted(pending))}); asking again next poll"
             )
         if given_up:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: gave up on {len(given_up)} message(s) the server lists but "
                 f"never returns (UID {_names(given_up)})"
             )
@@ -235,12 +235,12 @@ class FolderSync:
             (read.bad_dates, "had an impossible arrival date; dated by their Date header or now"),
         ):
             if uids:
-                result.warnings.append(
+                result.warn(
                     f"{self.name}: {len(uids)} message(s) in {self.folder} {what} "
                     f"(UID {_names(sorted(uids))})"
                 )
         if read.too_old:
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: the server listed {read.too_old} message(s) older than the "
                 "lookback; not stored"
             )

@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.localfile import NotRegularFile, read_regular
 from farwatch.sources.mailparse import checkin_from, summarize
-from farwatch.sources.model import CheckIn, Cursor, FetchResult
+from farwatch.sources.model import CheckIn, Cursor, FetchResult, SourceWarning
 
 READ_LIMIT = 256 * 1024
 """Bytes read per message: headers and the first text part, not attachments."""
@@ -136,18 +136,24 @@ class MaildirSource(Source):
         seen = (seen | done) & present
         bad &= present
         checkins.sort(key=lambda c: (c.at, c.key))
-        warnings = []
+        warnings: list[SourceWarning] = []
         if skipped:
             many = skipped != 1
             warnings.append(
-                f"skipped {skipped} entr{'ies' if many else 'y'} in {self.path} that "
-                f"{'are' if many else 'is'} not a regular file (a FIFO, device or socket)"
+                SourceWarning(
+                    "skipped",
+                    f"skipped {skipped} entr{'ies' if many else 'y'} in {self.path} that "
+                    f"{'are' if many else 'is'} not a regular file (a FIFO, device or socket)",
+                )
             )
         if bad:
             example = f" (e.g. {', '.join(new_bad[:_SHOWN])})" if new_bad else ""
             warnings.append(
-                f"{len(bad)} message{'s' if len(bad) != 1 else ''} in {self.path} "
-                f"had no sender address and were skipped{example}"
+                SourceWarning(
+                    "skipped",
+                    f"{len(bad)} message{'s' if len(bad) != 1 else ''} in {self.path} "
+                    f"had no sender address and were skipped{example}",
+                )
             )
         return FetchResult(
             checkins=checkins,

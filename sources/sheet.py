@@ -23,12 +23,17 @@ from typing import Any, ClassVar
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.csvroster import RosterFormatError, parse_roster
 from farwatch.sources.filestamp import decode_text, read_if_changed
-from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.model import (
+    MAX_WARNINGS,
+    Cursor,
+    FetchResult,
+    SourceWarning,
+    warnings_from_json,
+)
 from farwatch.sources.netopts import as_seconds, option_value
 
 URL_REFRESH = 300.0
 PATH_INTERVAL = 30.0
-_KEPT_WARNINGS = 50
 
 
 class SheetSource(Source):
@@ -148,8 +153,8 @@ class SheetSource(Source):
                 kind="parse",
                 retryable=True,
             ) from None
-        warnings = ([warning] if warning else []) + parsed.warnings
-        new_cursor = {**stamp, "warnings": warnings[:_KEPT_WARNINGS]}
+        warnings = ([SourceWarning("note", warning)] if warning else []) + parsed.warnings
+        new_cursor = {**stamp, "warnings": [w.to_json() for w in warnings[:MAX_WARNINGS]]}
         return FetchResult(
             roster=parsed.rows,
             cursor=new_cursor,
@@ -160,8 +165,12 @@ class SheetSource(Source):
 
     def _unchanged(self, old: Cursor, stamp: dict[str, Any], *, requests: int) -> FetchResult:
         kept = old.get("warnings")
-        warnings = [str(w) for w in kept] if isinstance(kept, list) else []
-        cursor = {"sha256": old.get("sha256", ""), **stamp, "warnings": warnings}
+        warnings = warnings_from_json(kept)
+        cursor = {
+            "sha256": old.get("sha256", ""),
+            **stamp,
+            "warnings": [w.to_json() for w in warnings],
+        }
         return FetchResult(cursor=cursor, unchanged=True, requests=requests, warnings=warnings)
 
 

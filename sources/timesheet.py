@@ -10,9 +10,7 @@ reported with its line and skipped; it never costs the rest of the log.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
@@ -21,15 +19,23 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from farwatch.sources.base import Option, Source, SourceError
-from farwatch.sources.csvroster import sniff_delimiter
+from farwatch.sources.csvroster import csv_records, sniff_delimiter
 from farwatch.sources.filestamp import decode_text, read_if_changed
-from farwatch.sources.model import Cursor, FetchResult, TimeEntry
+from farwatch.sources.model import (
+    MAX_WARNINGS,
+    Cursor,
+    FetchResult,
+    SourceWarning,
+    TimeEntry,
+    out_of_range_text,
+    time_in_range,
+    warnings_from_json,
+)
 from farwatch.sources.text import strip_control
 
 ALL_TIME = (datetime(1970, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC))
 """The window the file is complete over: it is the whole log."""
 MAX_TEXT = 300
-_KEPT_WARNINGS = 50
 
 _HEADERS = {
     "worker": "worker",
@@ -109,16 +115,17 @@ class TimesheetSource(Source):
         got = read_if_changed(path, cursor, now, what="time log", source=self.name)
         if got.data is None:
             kept = cursor.get("warnings")
-            warnings = [str(w) for w in kept] if isinstance(kept, list) else []
             return FetchResult(
-                cursor={**got.stamp, "warnings": warnings}, unchanged=True, warnings=warnings
+                cursor={**got.stamp, "warnings": kept if isinstance(kept, list) else []},
+                unchanged=True,
+                warnings=warnings_from_json(kept),
             )
         text, warning = decode_text(got.data)
         entries, warnings = parse_timesheet(text, zone=self.zone, source=f"{self.name}: {path}")
-        warnings = ([warning] if warning else []) + warnings
+        warnings = ([SourceWarning("note", warning)] if warning else []) + warnings
         return FetchResult(
             entries=entries,
-            cursor={**got.stamp, "warnings": warnings[:_KEPT_WARNINGS]},
+            cursor={**got.stamp, "warnings": [w.to_json() for w in warnings[:MAX_WARNINGS]]},
             entries_complete=True,
             entries_window=ALL_TIME,
             running_complete=True,
@@ -140,62 +147,68 @@ def parse_time(text: str, zone: tzinfo | None = None) -> datetime:
         if zone is None:
             raise ValueError("no UTC offset")
         when = when.replace(tzinfo=zone)
-    return when.astimezone(UTC)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(out_of_range_text(text)) from None
+    if not time_in_range(when):
+        raise ValueError(out_of_range_text(text))
+    return when
 
 
 def parse_timesheet(
     text: str, *, zone: tzinfo | None = None, source: str = "time log"
-) -> tuple[list[TimeEntry], list[str]]:
+) -> tuple[list[TimeEntry], list[SourceWarning]]:
     """Entries and per-row warnings ("line N: …") from time-log CSV text.
 
     Raises:
         SourceError: parse — no header, or no ``worker``/``start`` column.
     """
-    text = text.removeprefix("\ufeff").replace("\x00", "")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    text = text.removeprefix("\ufeff")
     header: list[str] | None = None
     entries: list[TimeEntry] = []
-    warnings: list[str] = []
+    warnings: list[SourceWarning] = []
     keys: dict[str, int] = {}
     running: dict[str, int] = {}
-    prev = 0
-    try:
-        for cells in reader:
-            line, prev = prev + 1, reader.line_num
-            if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
-                continue
-            if header is None:
-                header = [_HEADERS.get(_norm(c), _norm(c)) for c in cells]
-                missing = [c for c in ("worker", "start") if c not in header]
-                if missing:
-                    raise SourceError(
-                        f"{source} has no {' or '.join(missing)} column on line {line} "
-                        "(expected worker, start, end, task)",
-                        title="not a time log",
-                        kind="parse",
-                    )
-                continue
-            row = {h: cells[i].strip() for i, h in enumerate(header) if i < len(cells) and h}
-            entry = _entry(row, line, zone, warnings)
-            if entry is None:
-                continue
-            if entry.key in keys:
-                warnings.append(
-                    f"line {line}: same entry as line {keys[entry.key]} "
-                    "(same id, or same worker and start); row skipped"
+    for line, cells in csv_records(text, warnings, sniff_delimiter(text)):
+        if not any(c.strip() for c in cells) or cells[0].lstrip().startswith("#"):
+            continue
+        if header is None:
+            header = [_HEADERS.get(_norm(c), _norm(c)) for c in cells]
+            missing = [c for c in ("worker", "start") if c not in header]
+            if missing:
+                raise SourceError(
+                    f"{source} has no {' or '.join(missing)} column on line {line} "
+                    "(expected worker, start, end, task)",
+                    title="not a time log",
+                    kind="parse",
                 )
-                continue
-            keys[entry.key] = line
-            if entry.end is None:
-                if entry.who in running:
-                    warnings.append(
+            continue
+        row = {h: cells[i].strip() for i, h in enumerate(header) if i < len(cells) and h}
+        entry = _entry(row, line, zone, warnings)
+        if entry is None:
+            continue
+        if entry.key in keys:
+            warnings.append(
+                SourceWarning(
+                    "skipped",
+                    f"line {line}: same entry as line {keys[entry.key]} "
+                    "(same id, or same worker and start); row skipped",
+                )
+            )
+            continue
+        keys[entry.key] = line
+        if entry.end is None:
+            if entry.who in running:
+                warnings.append(
+                    SourceWarning(
+                        "overlap",
                         f"line {line}: {entry.who} already has a running entry on line "
-                        f"{running[entry.who]}"
+                        f"{running[entry.who]}",
                     )
-                running.setdefault(entry.who, line)
-            entries.append(entry)
-    except csv.Error as exc:
-        warnings.append(f"line {reader.line_num}: unreadable CSV ({exc}); the rest was skipped")
+                )
+            running.setdefault(entry.who, line)
+        entries.append(entry)
     if header is None:
         raise SourceError(
             f"{source} is empty (no header row)", title="not a time log", kind="parse"
@@ -208,7 +221,7 @@ def _norm(cell: str) -> str:
 
 
 def _entry(
-    row: dict[str, str], line: int, zone: tzinfo | None, warnings: list[str]
+    row: dict[str, str], line: int, zone: tzinfo | None, warnings: list[SourceWarning]
 ) -> TimeEntry | None:
     problems: list[str] = []
     who = _clean(row.get("worker", ""))
@@ -220,7 +233,9 @@ def _entry(
     if start is not None and end is not None and end < start:
         problems.append("end is before start")
     if problems or start is None:
-        warnings.append(f"line {line}: {'; '.join(problems)}; row skipped")
+        warnings.append(
+            SourceWarning("skipped", f"line {line}: {'; '.join(problems)}; row skipped")
+        )
         return None
     ident = _clean(row.get("id", ""))
     key = (
@@ -244,6 +259,8 @@ def _time(
         shown = repr(text[:40])
         if str(exc) == "no UTC offset":
             problems.append(f"{column} {shown} has no UTC offset (add Z or +hh:mm)")
+        elif "outside the years" in str(exc):
+            problems.append(f"{column} {exc}")
         else:
             problems.append(f"{column} {shown} is not an ISO 8601 date-time")
         return None

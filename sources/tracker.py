@@ -47,7 +47,7 @@ from typing import Any, ClassVar, Literal
 
 from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.http import ApiClient, json_type
-from farwatch.sources.model import Cursor, FetchResult, TimeEntry
+from farwatch.sources.model import Cursor, FetchResult, SourceWarning, TimeEntry
 from farwatch.sources.netopts import as_seconds, clean_text, option_value
 
 Users = dict[str, str]
@@ -329,20 +329,26 @@ class TrackerSource(Source, abc.ABC):
         """Whether a listing was read whole: no early stop, no row it could not read."""
         return listing not in self._truncated and sum(self._skipped.values()) == skipped_before
 
-    def _truncation_warnings(self) -> list[str]:
+    def _truncation_warnings(self) -> list[SourceWarning]:
         warnings = [
-            f"{self.name}: {why}; what was read is kept, nothing is taken as deleted or stopped"
+            SourceWarning(
+                "cap",
+                f"{self.name}: {why}; what was read is kept, "
+                "nothing is taken as deleted or stopped",
+            )
             for whys in self._truncated.values()
             for why in whys
         ]
         self._truncated.clear()
         return warnings
 
-    def _skip_warnings(self) -> list[str]:
+    def _skip_warnings(self) -> list[SourceWarning]:
         warnings = []
         for (what, why), count in sorted(self._skipped.items()):
             rows = what if count == 1 else _plural(what)
-            warnings.append(f"{self.name}: skipped {count} {rows} ({why})")
+            warnings.append(
+                SourceWarning("skipped", f"{self.name}: skipped {count} {rows} ({why})")
+            )
         self._skipped.clear()
         return warnings
 
@@ -449,7 +455,7 @@ class TrackerSource(Source, abc.ABC):
             if exc.kind not in ("auth", "not_found"):
                 raise
             # a manager key may not list users: keep going with tracker ids
-            result.warnings.append(
+            result.warn(
                 f"{self.name}: cannot list users ({exc.message}); "
                 "workers are matched by tracker_id only"
             )

@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from farwatch.sources.model import out_of_range_text, time_in_range
 from farwatch.state.snapshot import PauseState
 
 try:  # POSIX advisory lock keeps concurrent writers' lines whole
@@ -108,12 +109,18 @@ class AuditEntry:
         when = datetime.fromisoformat(str(data["time"]))
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
+        try:
+            when = when.astimezone(UTC)
+        except OverflowError:
+            raise ValueError(f"time {out_of_range_text(data['time'])}") from None
+        if not time_in_range(when):
+            raise ValueError(f"time {out_of_range_text(data['time'])}")
         action = data["action"]
         if not isinstance(action, str) or not action:
             raise ValueError("entry without an action")
         return cls(
             id=str(data["id"]),
-            time=when.astimezone(UTC),
+            time=when,
             actor=str(data.get("actor", "")),
             action=action,
             worker=str(data.get("worker", "")),
@@ -278,7 +285,7 @@ def _parse_lines(data: bytes, first_line_no: int) -> tuple[list[AuditEntry], lis
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
             entries.append(AuditEntry.from_json(obj))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, OverflowError) as exc:
             skipped.append(
                 SkippedLine(n, f"unreadable line: {exc}", raw[:120].decode("utf-8", "replace"))
             )

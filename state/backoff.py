@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from farwatch.sources.base import SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, SourceError
 
 NON_RETRYABLE_KINDS = frozenset({"auth", "not_shared", "config"})
 
@@ -35,7 +35,7 @@ class BackoffPolicy:
     """Wait after an error that retrying cannot fix (auth, not shared, config)."""
     quota_wait: float = 3600.0
     """Wait after a quota error when the server did not say how long."""
-    max_retry_after: float = 86400.0
+    max_retry_after: float = MAX_RETRY_AFTER
     """A Retry-After beyond this is treated as this (a broken header must not mute
     a source for weeks)."""
 

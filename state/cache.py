@@ -26,6 +26,7 @@ from farwatch.sources.model import CheckIn, Cursor, FetchResult, TimeEntry
 from farwatch.state import cache_codec as codec
 from farwatch.state.cache_files import display_path, ensure_parent, move_aside, probe_writable
 from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
+from farwatch.state.cache_schema import drop_invalid
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.lock import WriterLock
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
@@ -127,7 +128,7 @@ class Cache:
         self._storage = storage
         self._lock = lock
         self._db = _Database(storage=lambda: storage)
-        self._index = CacheIndex.build(storage.read())
+        self._index = _checked_index(storage, notices)
 
     # -- opening ----------------------------------------------------------
 
@@ -388,7 +389,7 @@ class Cache:
                 return False
             probe_writable(self.path)
             storage = AtomicJSONStorage(self.path)
-            index = CacheIndex.build(storage.read())
+            index = _checked_index(storage, self.notices)
         except (OSError, CacheUnreadable):
             lock.release()
             return False
@@ -413,7 +414,7 @@ class Cache:
         try:
             self._storage.load()
             db = _Database(storage=lambda: self._storage)
-            index = CacheIndex.build(self._storage.read())
+            index = _checked_index(self._storage, self.notices)
         except (CacheUnreadable, OSError):
             if previous is not None:
                 self._storage.write(previous)
@@ -565,6 +566,30 @@ class Cache:
 
 
 # -- helpers ------------------------------------------------------------------
+
+
+def _checked_index(storage: AtomicJSONStorage, notices: list[str]) -> CacheIndex:
+    """The index of the documents that pass the schema; the rest are dropped and named.
+
+    A writer saves the file without them at its next commit; their sources'
+    cursors go too, so those sources are read again in full.
+    """
+    tables = storage.read()
+    metas = (tables or {}).get("meta", {}).values()
+    if any(not isinstance(m.get("schema"), int) or m["schema"] > SCHEMA_VERSION for m in metas):
+        return CacheIndex.build(tables)  # a newer farwatch's file: refused whole, not trimmed
+    dropped = drop_invalid(tables)
+    if dropped:
+        shown = "; ".join(d.describe() for d in dropped[:5])
+        more = f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
+        notices.append(
+            f"cache {display_path(storage.path)}: dropped {len(dropped)} unusable "
+            f"record{'s' if len(dropped) != 1 else ''}: {shown}{more}; "
+            "their sources are read again in full at the next poll"
+        )
+        if not storage.read_only and tables is not None:
+            storage.write(tables)  # marks the trimmed tables for the next commit
+    return CacheIndex.build(tables)
 
 
 def _replace_docs(table: Table, docs: Mapping[int, codec.Doc], key_field: str) -> None:

@@ -12,7 +12,7 @@ from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
-from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
+from farwatch.sources.model import CheckIn, RosterRow, TimeEntry, warnings_from_json
 from farwatch.state.snapshot import SourceHealth
 
 Doc = dict[str, Any]
@@ -20,8 +20,11 @@ Doc = dict[str, Any]
 _ROSTER_FIELDS = tuple(f.name for f in fields(RosterRow))
 _CHECKIN_FIELDS = tuple(f.name for f in fields(CheckIn))
 _ENTRY_FIELDS = tuple(f.name for f in fields(TimeEntry))
-_HEALTH_FIELDS = tuple(f.name for f in fields(SourceHealth) if f.name not in {"unmatched"})
-"""Persisted health fields; ``unmatched`` is derived from the records on read."""
+_HEALTH_FIELDS = tuple(
+    f.name for f in fields(SourceHealth) if f.name not in {"unmatched", "unmatched_who"}
+)
+"""Persisted health fields; ``unmatched`` and ``unmatched_who`` are derived from
+the records on read."""
 _HEALTH_TIMES = frozenset({"last_success", "last_attempt", "last_error_at", "next_poll"})
 
 
@@ -128,6 +131,7 @@ def health_doc(health: SourceHealth) -> Doc:
     for name in _HEALTH_FIELDS:
         value = getattr(health, name)
         doc[name] = iso_or_none(value) if name in _HEALTH_TIMES else value
+    doc["warnings"] = [w.to_json() for w in health.warnings]
     return doc
 
 
@@ -135,4 +139,5 @@ def health(doc: Doc) -> SourceHealth:
     values = {k: doc[k] for k in _HEALTH_FIELDS if k in doc}
     for name in _HEALTH_TIMES & values.keys():
         values[name] = parse_time_or_none(values[name])
+    values["warnings"] = warnings_from_json(values.get("warnings"))
     return SourceHealth(**values)

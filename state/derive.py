@@ -8,8 +8,10 @@ workers x records.
 
 Choices worth knowing:
 
-- Time entries from every source are summed. A worker tracked in two trackers
-  for the same work is counted twice; keep each worker in one tracker.
+- Time is counted once: a worker's entries from every source are merged as a
+  union of intervals (``intervals.worked_time``) before hours, burn, ``cap_eta``
+  and the activity sparkline, so the same hour in a tracker and a time log (or
+  exported twice) is one hour. ``data_warnings`` names each overlap.
 - Check-ins with the same key (Message-ID) seen through two sources count once.
 - An entry is clipped to the cap period. Its ``accrued_seconds`` (time an
   entry had before its current timer started) counts when the entry started
@@ -35,6 +37,7 @@ from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
+from farwatch.state.intervals import Span, WorkedTime, worked_time
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.settings import Settings, WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot
@@ -108,21 +111,6 @@ def _group_entries(
             if worker_id is not None:
                 grouped.setdefault(worker_id, []).append(entry)
     return grouped
-
-
-def unmatched_counts(snapshot: CacheSnapshot, index: WorkerIndex | None = None) -> dict[str, int]:
-    """Per source name, check-ins and time entries whose ``who`` is nobody on the roster.
-
-    Every source in the snapshot is listed, with 0 when all its records matched.
-    """
-    index = index or WorkerIndex.build(snapshot.all_roster())
-    counts = dict.fromkeys(
-        [*snapshot.health, *snapshot.roster, *snapshot.checkins, *snapshot.entries], 0
-    )
-    for groups in (snapshot.checkins, snapshot.entries):
-        for source, rows in groups.items():
-            counts[source] += sum(1 for r in rows if index.match(r.who) is None)
-    return counts
 
 
 def worker_history(snapshot: CacheSnapshot, worker_id: str) -> WorkerHistory:
@@ -225,34 +213,15 @@ def placed(entry: TimeEntry, schedule: Schedule) -> TimeEntry:
 
 
 def _used_seconds(
-    entries: Iterable[TimeEntry], start: datetime | None, now: datetime
+    worked: WorkedTime, start: datetime | None, now: datetime
 ) -> tuple[float, int, datetime | None]:
-    """Tracked seconds in [start, now], running entries among them, earliest start."""
-    used = 0.0
-    running = 0
-    earliest: datetime | None = None
-    for entry in entries:
-        stop = entry.end if entry.end is not None else now
-        if stop > now:
-            stop = now
-        if start is None or entry.start >= start:
-            begin = entry.start
-            seconds = entry.accrued_seconds
-        elif stop > start:
-            begin = start
-            seconds = 0.0
-        else:
-            continue
-        if stop > begin:
-            seconds += (stop - begin).total_seconds()
-        if seconds <= 0 and entry.end is not None:
-            continue
-        used += seconds
-        if entry.end is None and entry.start <= now:
-            running += 1
-        if earliest is None or begin < earliest:
-            earliest = begin
-    return used, running, earliest
+    """Worked seconds in [start, now] counted once, 1 if a timer runs (0 if not),
+    and when counted work first began."""
+    # Spans already end at ``now``; no open end would drop an entry placed at
+    # ``now`` itself (a date-only entry read this instant), as ``[start, now)`` does.
+    used = worked.seconds(start, None)
+    running = int(any(e.end is None and e.start <= now for e in worked.entries))
+    return used, running, worked.earliest(start)
 
 
 def _cap_eta(
@@ -284,13 +253,13 @@ def _cap_eta(
     return eta
 
 
-def _activity(entries: Iterable[TimeEntry], now: datetime) -> tuple[float, ...]:
-    """Tracked hours in each UTC clock hour of the last 24, the current hour last."""
+def _activity(spans: Iterable[Span], now: datetime) -> tuple[float, ...]:
+    """Worked hours in each UTC clock hour of the last 24, the current hour last."""
     first = now.replace(minute=0, second=0, microsecond=0) - (ACTIVITY_HOURS - 1) * _HOUR
     buckets = [0.0] * ACTIVITY_HOURS
-    for entry in entries:
-        stop = entry.end if entry.end is not None and entry.end < now else now
-        begin = entry.start if entry.start > first else first
+    for span in spans:
+        stop = span.end if span.end < now else now
+        begin = span.start if span.start > first else first
         if stop <= begin:
             continue
         slot = int((begin - first).total_seconds() // 3600)
@@ -396,7 +365,8 @@ def _status(
         counted = [e for e in entries if e.task.strip().casefold() == wanted] if wanted else entries
     else:
         counted = entries
-    used, running_in_period, earliest = _used_seconds(counted, period_start, now)
+    worked = worked_time(counted, now)
+    used, running_in_period, earliest = _used_seconds(worked, period_start, now)
     cap = _cap_seconds(row)
     burn = used / cap if cap is not None else None
     cap_eta = _cap_eta(
@@ -437,6 +407,8 @@ def _status(
         im=row.im,
         rate=row.rate,
         currency=row.currency,
-        activity=_activity(entries, now),
+        activity=_activity(
+            (worked if counted is entries else worked_time(entries, now)).spans, now
+        ),
         problems=tuple(problems),
     )

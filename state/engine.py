@@ -18,8 +18,9 @@ from farwatch.sources.registry import load_source_class
 from farwatch.state import audit
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
+from farwatch.state.data_warnings import data_warnings, with_data_warnings
 from farwatch.state.deadline import deadlines_for
-from farwatch.state.derive import derive_statuses, unmatched_counts
+from farwatch.state.derive import derive_statuses
 from farwatch.state.engine_api import Refresh
 from farwatch.state.poller import PollOutcome, fetch_running, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
@@ -206,25 +207,27 @@ class Engine:
     def statuses(self, now: datetime | None = None) -> list[WorkerStatus]:
         return derive_statuses(self.snapshot(), self.settings, now or self.clock())
 
-    def health(self) -> list[SourceHealth]:
-        """Each configured source's health, with its count of unmatched records."""
+    def health(self, now: datetime | None = None) -> list[SourceHealth]:
+        """Each configured source's health, with its unmatched records (and who they
+        named) and its overlapping entries added to its warnings, as of ``now``."""
         with self._lock:
             known = self.cache.health()
             snapshot = self.cache.snapshot()
-        return self._health_rows(known, snapshot)
+        return self._health_rows(known, snapshot, now or self.clock())
 
     def refresh(self, now: datetime | None = None) -> Refresh:
         """Statuses and health from one snapshot: what each dashboard refresh reads."""
         snapshot = self.snapshot()
-        statuses = derive_statuses(snapshot, self.settings, now or self.clock())
-        return Refresh(snapshot, statuses, self._health_rows(snapshot.health, snapshot))
+        at = now or self.clock()
+        statuses = derive_statuses(snapshot, self.settings, at)
+        return Refresh(snapshot, statuses, self._health_rows(snapshot.health, snapshot, at))
 
     def _health_rows(
-        self, known: dict[str, SourceHealth], snapshot: CacheSnapshot
+        self, known: dict[str, SourceHealth], snapshot: CacheSnapshot, now: datetime
     ) -> list[SourceHealth]:
-        unmatched = unmatched_counts(snapshot)
+        found = data_warnings(snapshot, now)
         rows = []
         for name, source in self.sources.items():
-            row = known.get(name) or SourceHealth(name=name, type=source.type_name)
-            rows.append(replace(row, unmatched=unmatched.get(name, 0)))
+            row = replace(known.get(name) or SourceHealth(name=name, type=source.type_name))
+            rows.append(with_data_warnings(row, found.get(name)))
         return rows

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import socket
 import sys
 import time
@@ -78,8 +79,24 @@ def current_command() -> str:
         prog = "python"
     elif prog == "__main__.py":  # python -m farwatch
         prog = Path(argv[0]).parent.name
-    words = [prog] + [a for a in argv[1:3] if not a.startswith("-")]
-    return " ".join(words)[:60]
+    return " ".join([prog, *_subcommand(argv[1:])])[:60]
+
+
+def _subcommand(args: list[str]) -> list[str]:
+    """The command word (``poll``), wherever options put it: ``--config x.toml poll``."""
+    takes_value = False
+    for arg in args:
+        if takes_value:
+            takes_value = False
+        elif arg in _VALUE_OPTIONS:
+            takes_value = True
+        elif not arg.startswith("-") and re.fullmatch(r"[a-z][a-z0-9-]{0,30}", arg):
+            return [arg]
+    return []
+
+
+_VALUE_OPTIONS = frozenset({"--config"})
+"""Options before the command word that take the next argument as their value."""
 
 
 class WriterLock:

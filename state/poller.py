@@ -30,11 +30,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from farwatch.sources.base import Source, SourceError
-from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.model import MAX_WARNINGS, Cursor, FetchResult, SourceWarning, as_warnings
 from farwatch.state import backoff
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock
 from farwatch.state.deadline import default_deadline
+from farwatch.state.fetch_check import drop_unusable
 from farwatch.state.snapshot import SourceHealth
 
 
@@ -58,7 +59,7 @@ class PollOutcome:
     delay: float | None = None
     """Seconds from the end of this poll to the next one (what schedulers count on a
     monotonic clock; ``next_poll`` is the same instant on the wall clock, for display)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[SourceWarning] = field(default_factory=list)
     """Non-fatal problems the source reported (bad rows, unmatched senders, ...)."""
 
 
@@ -243,6 +244,8 @@ def _record(
     result, error = fetched.result, fetched.error
     new = 0
     if result is not None:
+        result.warnings = as_warnings(result.warnings)
+        drop_unusable(result)  # one unusable record costs itself, not the fetch
         try:
             new = cache.apply(name, result, now)
         except ValueError as exc:
@@ -263,6 +266,8 @@ def _record(
         health.last_success = now
         health.consecutive_failures = 0
         health.last_records = result.record_count
+        health.warnings = result.warnings[:MAX_WARNINGS]
+        health.warnings_total = len(result.warnings)
     elif error is not None:
         health.consecutive_failures += 1
         health.last_error = error.message

@@ -99,6 +99,12 @@ def source_json(h: SourceHealth, unmatched: int = 0) -> dict[str, Any]:
         "records": h.records,
         "last_records": h.last_records,
         "unmatched": unmatched,
+        "unmatched_who": [strip_control(who) for who in h.unmatched_who],
+        "warnings": [
+            {**w.to_json(), "text": strip_control(w.text), "who": strip_control(w.who)}
+            for w in h.warnings
+        ],
+        "warnings_total": max(h.warnings_total, len(h.warnings)),
     }
 
 

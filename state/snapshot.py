@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
+from farwatch.sources.model import CheckIn, RosterRow, SourceWarning, TimeEntry
 
 
 @dataclass(slots=True)
@@ -32,8 +32,15 @@ class SourceHealth:
     """Records this source has in the cache now."""
     last_records: int = 0
     """Records the last successful fetch returned."""
+    warnings: list[SourceWarning] = field(default_factory=list)
+    """The latest successful poll's warnings, at most ``MAX_WARNINGS`` of them."""
+    warnings_total: int = 0
+    """How many warnings that poll had (more than are kept when it hit the bound)."""
     unmatched: int = 0
     """Records of this source that match no roster worker (derived, not stored)."""
+    unmatched_who: list[str] = field(default_factory=list)
+    """The distinct names those records gave (derived, not stored), so the owner
+    can add them as aliases."""
 
     @property
     def ok(self) -> bool:

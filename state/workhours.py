@@ -42,7 +42,9 @@ class Window:
     end: int
 
     def __str__(self) -> str:
-        return f"{_hhmm(self.start)}-{_hhmm(self.end % MINUTES_PER_DAY or self.end)}"
+        text = f"{_hhmm(self.start)}-{_hhmm(self.end % MINUTES_PER_DAY or self.end)}"
+        long_night = self.end > MINUTES_PER_DAY and self.end - self.start > MAX_IMPLICIT_SHIFT
+        return text + "+1" if long_night else text
 
 
 def _hhmm(minutes: int) -> str:
@@ -124,17 +126,42 @@ def parse_hours(text: str) -> tuple[Window, ...]:
             raise ScheduleError(
                 f"cannot read the hours {piece.strip()!r} (expected START-END, e.g. 09:00-17:00)"
             )
+        next_day = _NEXT_DAY.search(parts[1]) is not None
         start = _parse_time(parts[0], is_end=False)
-        end = _parse_time(parts[1], is_end=True)
+        end = _parse_time(_NEXT_DAY.sub("", parts[1]), is_end=True)
         if end == start:
             raise ScheduleError(
                 f"the hours {piece.strip()!r} start and end at the same time "
                 "(for round the clock use 00:00-24:00)"
             )
+        _refuse_ambiguous(piece.strip(), parts, start, end, next_day)
         if end < start:
             end += MINUTES_PER_DAY  # crosses midnight: ends on the next day
         windows.append(Window(start, end))
     return tuple(sorted(windows, key=lambda w: (w.start, w.end)))
+
+
+MAX_IMPLICIT_SHIFT = 16 * 60
+"""Minutes; a longer shift must say so (``22:00-16:00+1``): "9-5" is far more
+often a day shift written short than a 20-hour night."""
+_NEXT_DAY = re.compile(r"\s*(?:\+1|\(\+1\)|next day)\s*$", re.I)
+_BARE_HOUR = re.compile(r"\d{1,2}")
+
+
+def _refuse_ambiguous(piece: str, parts: list[str], start: int, end: int, next_day: bool) -> None:
+    """Refuse hours that read as a much longer shift than was probably meant."""
+    length = end - start if end > start else end + MINUTES_PER_DAY - start
+    bare = all(_BARE_HOUR.fullmatch(p.strip()) for p in parts)
+    if next_day or length <= MAX_IMPLICIT_SHIFT or (end > start and not bare):
+        return
+    guess = ""
+    meridiem = any(re.search(r"[ap]\.?m", p, re.I) for p in parts)
+    if not meridiem and end < start and end + 12 * 60 > start:
+        guess = f"{_hhmm(start)}-{_hhmm(end + 12 * 60)}"
+    hint = f"did you mean {guess}? " if guess else ""
+    spelled = f"{_hhmm(start)}-{_hhmm(end)}"
+    how = f"{spelled} if that is meant" if end > start else f"{spelled}+1 if it ends the next day"
+    raise ScheduleError(f"the hours {piece!r} read as a {length / 60:g} h shift; {hint}write {how}")
 
 
 def _day_index(token: str) -> int:

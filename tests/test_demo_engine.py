@@ -28,7 +28,7 @@ from farwatch.actions.ping import ping
 from farwatch.demo import simulator as simulator_module
 from farwatch.demo.session import DemoSession, start_demo
 from farwatch.demo.simulator import DELAY, FIRST_DELAY, Simulator
-from farwatch.state.derive import unmatched_counts
+from farwatch.state.data_warnings import data_warnings
 from farwatch.state.engine import Engine
 from farwatch.state.status import WorkerStatus
 
@@ -82,7 +82,8 @@ def test_one_real_poll_shows_every_promised_state(tmp_path: Path, hhmm: str) -> 
         assert len(statuses) == 12
         assert_promised_mix(statuses, clock())
         # The mail from a sender on no roster is counted, not dropped.
-        assert unmatched_counts(engine.snapshot()).get("checkins", 0) >= 1
+        found = data_warnings(engine.snapshot(), clock())
+        assert found["checkins"].unmatched >= 1 and found["checkins"].unmatched_who
         # Non-ASCII subjects arrive intact.
         subjects = {s.last_checkin_subject for s in statuses.values()}
         assert any(not subject.isascii() for subject in subjects) or any(

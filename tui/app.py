@@ -8,10 +8,13 @@ the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.signal import Signal
@@ -26,12 +29,14 @@ from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
+from farwatch.tui.crash import crash_message, save_crash
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
 from farwatch.tui.quitting import QuitGuard, require_terminal
-from farwatch.tui.textual_compat import TightDisplayApp
+from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
+from farwatch.tui.textual_compat import CrashHookApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
 REDERIVE_EVERY = 30.0
@@ -39,7 +44,7 @@ REDERIVE_EVERY = 30.0
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
 
-class FarwatchApp(WorkerDialogs, TightDisplayApp):
+class FarwatchApp(WorkerDialogs, CrashHookApp):
     """The dashboard. Build it with ``build_app``."""
 
     TITLE = "farwatch"
@@ -90,7 +95,40 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.data_signal: Signal[None] = Signal(self, "farwatch-data")
         self.tick_signal: Signal[None] = Signal(self, "farwatch-tick")
         self.alerts_raised = 0
+        self._quit_asked = False
+        self.crash_file: Path | None = None
+        """Where the traceback of an unexpected error was saved."""
+        self.crash_note = ""
+        """The line printed after the terminal is restored, when something broke."""
         self.poller = PollLoop(self, engine, scheduler)
+
+    # -- keys while a dialog is open -----------------------------------------
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        """A dialog on top holds the app-wide keys: a stray letter opens nothing."""
+        return not (action in HELD_APP_ACTIONS and isinstance(self.screen, OwnedDialog))
+
+    def action_in_flight(self) -> bool:
+        """Is a dialog anywhere in the stack sending or pausing right now?"""
+        return any(isinstance(s, OwnedDialog) and s.busy for s in self.screen_stack)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands minus Quit: farwatch offers "Quit farwatch" last, guarded."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Quit":
+                yield command
+
+    def quit_from_palette(self) -> None:
+        """Quit, but not silently over a send or pause that is still running."""
+        if self.action_in_flight() and not self._quit_asked:
+            self._quit_asked = True
+            self.notify(
+                "A ping or pause is still running. Choose Quit again to quit anyway.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.exit()
 
     # -- themes ----------------------------------------------------------
 
@@ -110,6 +148,17 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
+
+    # -- a bug ------------------------------------------------------------
+
+    def on_unhandled_error(self, error: Exception) -> None:
+        """Save the traceback (redacted); ``run_app`` prints where, after the terminal is back.
+
+        Textual still restores the terminal and sets the exit code to 1; the
+        traceback it would print (with local variables) is dropped.
+        """
+        self.crash_file = save_crash(error)
+        self.crash_note = self.crash_note or crash_message(error, self.crash_file)
 
     # -- lifecycle -------------------------------------------------------
 
@@ -183,6 +232,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
 
     def failing_sources(self) -> list[str]:
         return self._failing(self.health)
+
+    def warning_count(self) -> int:
+        """Every source's warnings (skipped rows, unmatched names, overlaps, limits hit)."""
+        return sum(max(h.warnings_total, len(h.warnings)) for h in self.health)
 
     def read_only_holder(self) -> str | None:
         try:
@@ -263,8 +316,20 @@ def run_dashboard(engine: EngineLike) -> None:
     does the terminal vanishing, so the caller's clean-up runs (an input that is
     not a terminal at all is refused up front): the cache lock
     is released, the demo folder removed (see ``farwatch.tui.quitting``).
+    An unexpected error ends in ``SystemExit`` with a non-zero code, after the
+    terminal is restored and the saved traceback's path is printed.
     """
     require_terminal()
     app = build_app(engine)
     with QuitGuard(app):
-        app.run()
+        code = run_app(app)
+    if code:
+        raise SystemExit(code)
+
+
+def run_app(app: FarwatchApp, *, headless: bool = False) -> int:
+    """Run ``app`` to the end; its exit code (non-zero after an unexpected error)."""
+    app.run(headless=headless)
+    if app.crash_note:
+        print(app.crash_note, file=sys.stderr)
+    return app.return_code or 0

@@ -49,6 +49,10 @@ OPTIONAL_COLUMNS: tuple[ColumnSpec, ...] = (LOCAL, CATEGORY, ACTIVITY)
 TASK_MIN = 16
 TASK_COMFORT = 30
 CELL_PADDING = 1
+NARROW = 60
+"""At this width and below the table shows only state, name, age and burn."""
+PINNED = 2
+"""State and name stay in place when the table scrolls sideways."""
 
 
 def plan_columns(width: int) -> tuple[list[ColumnSpec], int]:
@@ -56,7 +60,11 @@ def plan_columns(width: int) -> tuple[list[ColumnSpec], int]:
 
     Fixed columns always show; the task column takes what is left, and each
     optional column is added only while the task keeps a comfortable width.
+    A narrow terminal (``NARROW``) keeps only the fixed columns: who, how long
+    since they checked in, how much of their cap is used.
     """
+    if width <= NARROW:
+        return list(FIXED_COLUMNS), 0
     pad = 2 * CELL_PADDING
     used = sum(c.width + pad for c in FIXED_COLUMNS) + pad  # + task padding
     kept: list[ColumnSpec] = []
@@ -173,8 +181,15 @@ def format_hours(hours: float) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
-def burn_cell(status: WorkerStatus, palette: Palette, bar_cells: int = 6) -> Text:
-    """``██░░░░ 12/40h 31%`` coloured by burn level, with a symbol when warn/over."""
+def burn_cell(
+    status: WorkerStatus, palette: Palette, bar_cells: int = 6, width: int = BURN.width
+) -> Text:
+    """``██████✖ 66/60h 110%`` coloured by burn level, fitted to ``width`` cells.
+
+    The state symbol (▲ near the cap, ✖ over it) sits right after the bar, so
+    a cell that has to shorten loses decimals, then the percent, then the
+    hours, and never the symbol: colour is never the only signal.
+    """
     style = palette.burn(status.burn_level)
     filled, empty = burn_bar(status.burn, bar_cells)
     text = Text(no_wrap=True, end="")
@@ -182,12 +197,28 @@ def burn_cell(status: WorkerStatus, palette: Palette, bar_cells: int = 6) -> Tex
     text.append(empty, style=palette.get("burn-empty"))
     if status.cap_hours is None:
         text.append(f" {format_hours(status.hours_used)}h no cap", style=palette.get("muted"))
+        text.truncate(width)
         return text
-    percent = round((status.burn or 0.0) * 100)
     mark = BURN_SYMBOLS.get(status.burn_level, "")
-    text.append(f" {format_hours(status.hours_used)}/{format_hours(status.cap_hours)}h")
-    text.append(f" {percent}%{mark}", style=style)
+    text.append(mark, style=style)
+    room = width - text.cell_len
+    percent = f" {round((status.burn or 0.0) * 100)}%"
+    exact, rounded = _hours_of(status, exact=True), _hours_of(status, exact=False)
+    for hours in (exact, rounded):
+        if len(hours) + len(percent) <= room:
+            text.append(hours)
+            text.append(percent, style=style)
+            return text
+    if len(rounded) <= room:
+        text.append(rounded)
     return text
+
+
+def _hours_of(status: WorkerStatus, *, exact: bool) -> str:
+    used, cap = status.hours_used, status.cap_hours or 0.0
+    if exact:
+        return f" {format_hours(used)}/{format_hours(cap)}h"
+    return f" {used:.0f}/{cap:.0f}h"
 
 
 def task_cell(status: WorkerStatus, palette: Palette, width: int) -> Text:

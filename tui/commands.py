@@ -47,7 +47,7 @@ class FarwatchCommands(Provider):
         yield "Pay: what each worker is owed", fw.action_pay, "Payable hours up to the cap × rate"
         yield "Poll all sources now", fw.action_poll_now, "Fetch from every source now"
         yield "Next theme", fw.action_next_theme, "Cycle farwatch's themes"
-        yield "Ping every stale worker", fw.open_ping_stale, "Nudge all overdue workers"
+        yield "Ping every stale worker", fw.open_ping_stale, "Nudge the overdue workers shown"
         main = self._main()
         if main is not None:
             for mode in SORT_MODES:
@@ -62,6 +62,7 @@ class FarwatchCommands(Provider):
                 yield f"Resume {name}", partial(fw.open_resume, status.id), "Resume work"
             else:
                 yield f"Pause {name}", partial(fw.open_pause, status.id), "Stop work and timer"
+        yield "Quit farwatch", fw.quit_from_palette, "Asks first while a ping or pause runs"
 
     async def discover(self) -> Hits:
         for title, callback, help_text in self.commands():

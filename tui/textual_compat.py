@@ -16,6 +16,11 @@ so an upgrade is a deliberate change, not a silent breakage.
 - ``App._display(screen, renderable)``: the one method every frame passes
   through on its way to the terminal. ``TightDisplayApp`` overrides it to swap
   a plain ``ChopsUpdate`` for a tight one.
+- ``App._handle_exception(error)`` and ``App._exit_renderables``: Textual
+  prints an unhandled error's traceback with local variables (settings,
+  addresses, tokens) after restoring the terminal. ``CrashHookApp`` lets the
+  app save a redacted report first (``on_unhandled_error``) and drops that
+  printout; the exit code stays 1.
 - ``DataTable._data`` (row key → column key → cell) and
   ``DataTable._update_count`` (bumped to invalidate the render caches):
   ``DataTable.update_cell`` repaints the whole table, so ``put_cell`` writes
@@ -72,6 +77,18 @@ class TightDisplayApp(App[None]):
 
     def _display(self, screen: Screen[Any], renderable: RenderableType | None) -> None:
         super()._display(screen, tighten(renderable))  # type: ignore[arg-type]
+
+
+class CrashHookApp(TightDisplayApp):
+    """An app told about an unhandled error before Textual shuts down on it."""
+
+    def on_unhandled_error(self, error: Exception) -> None:
+        """Record ``error`` somewhere safe (subclasses); the terminal is still in app mode."""
+
+    def _handle_exception(self, error: Exception) -> None:
+        self.on_unhandled_error(error)
+        super()._handle_exception(error)
+        self._exit_renderables.clear()  # the traceback with locals is not printed
 
 
 def put_cell(table: DataTable[Any], row_key: RowKey, column_key: ColumnKey, value: Any) -> None:

@@ -46,12 +46,29 @@ class WorkerDialogs(_AppBase):
             self._open_compose([status])
 
     def open_ping_stale(self) -> None:
-        """Open the compose screen for every stale, unpaused worker."""
-        stale = [s for s in self.by_id.values() if s.stale]
+        """Open the compose screen for every stale worker the table shows.
+
+        The filter narrows it: the owner pings whom they see, and the dialog's
+        title names the filter.
+        """
+        shown, query = self._in_view()
+        stale = [s for s in shown if s.stale]
         if not stale:
-            self.notify("Nobody is stale", timeout=3, markup=False)
+            where = f" matching the filter {query!r}" if query else ""
+            self.notify(f"Nobody stale{where}", timeout=3, markup=False)
             return
-        self._open_compose(stale)
+        from farwatch.tui.screens.compose import ComposeScreen  # apprise: on first use
+
+        self.push_screen(ComposeScreen(self.engine, stale, filter_text=query), self._action_done)
+
+    def _in_view(self) -> tuple[list[WorkerStatus], str]:
+        """The workers the main table shows (after its filter), and the filter text."""
+        from farwatch.tui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                return screen.table.shown_statuses(), screen.table.query_text
+        return list(self.by_id.values()), ""
 
     def open_pause(self, worker_id: str) -> None:
         self._open_confirm(worker_id, "pause")

@@ -87,7 +87,7 @@ def _try(spec: SourceSettings) -> CheckResult:
         True,
         counts,
         seconds=time.monotonic() - started,
-        warnings=tuple(result.warnings),
+        warnings=tuple(str(w) for w in result.warnings),
     )
 
 

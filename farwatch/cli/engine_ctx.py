@@ -39,5 +39,7 @@ def opened_engine(
             if holder is None or holder not in notice:  # callers word the lock themselves
                 warn(notice)
         yield engine
+    except CacheError as exc:  # e.g. the disk filled while saving: the old file is intact
+        raise UserError(str(exc)) from exc
     finally:
         engine.close()

@@ -60,7 +60,7 @@ def print_outcomes(outcomes: Iterable[PollOutcome], width: int) -> None:
     for outcome in outcomes:
         click.echo(outcome_line(outcome, width))
         for warning in outcome.warnings:
-            click.echo(f"{'':{width}}  warning: {strip_control(warning)}")
+            click.echo(f"{'':{width}}  warning: {strip_control(warning.text)}")
 
 
 def _refuse_if_read_only(engine: Engine) -> None:

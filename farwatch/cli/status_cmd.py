@@ -11,6 +11,7 @@ import orjson
 from farwatch.cli.common import config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_table import render
+from farwatch.sources.model import out_of_range_text, time_in_range
 from farwatch.state.clock import frozen_clock, system_clock
 from farwatch.state.report import status_report
 
@@ -21,12 +22,15 @@ def parse_now(text: str) -> datetime:
         at = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError:
         raise click.BadParameter(
-            f"{text!r} is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)", param_hint="--now"
+            f"{text[:60]!r} is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)",
+            param_hint="--now",
         ) from None
     if at.tzinfo is None:
         raise click.BadParameter(
             f"{text!r} has no timezone; add Z or an offset such as +08:00", param_hint="--now"
         )
+    if not time_in_range(at):
+        raise click.BadParameter(out_of_range_text(text), param_hint="--now")
     return at.astimezone(UTC)
 
 
@@ -40,7 +44,7 @@ def status(as_json: bool, now_text: str | None) -> None:
     now = parse_now(now_text) if now_text else system_clock()
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:
         statuses = engine.statuses(now)
-        health = engine.health()
+        health = engine.health(now)
         unmatched = {h.name: h.unmatched for h in health}
     if as_json:
         document = status_report(statuses, health, unmatched, now)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from rich.cells import cell_len, set_cell_size
+
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import plural, strip_control
@@ -39,20 +41,32 @@ def age(seconds: float | None) -> str:
 
 
 def _cut(text: str, width: int) -> str:
-    if len(text) <= width:
+    """``text`` in at most ``width`` terminal cells, with "…" when cut."""
+    if cell_len(text) <= width:
         return text
-    return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
+    if width <= 1:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1).rstrip() + "…"
+
+
+def _pad(text: str, width: int) -> str:
+    """Padded to ``width`` cells: CJK and emoji take two, combining marks none."""
+    return text + " " * max(0, width - cell_len(text))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int, flex: int) -> str:
-    """Left-aligned columns two spaces apart; column ``flex`` absorbs a narrow terminal."""
-    widths = [max([len(h), *(len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
+    """Left-aligned columns two spaces apart; column ``flex`` absorbs a narrow terminal.
+
+    Widths are display cells, not code points, so a column of Chinese names
+    or accented names lines up with the rest.
+    """
+    widths = [max([cell_len(h), *(cell_len(r[i]) for r in rows)]) for i, h in enumerate(headers)]
     over = sum(widths) + 2 * (len(widths) - 1) - width
     if over > 0:
-        widths[flex] = max(len(headers[flex]), widths[flex] - over)
+        widths[flex] = max(cell_len(headers[flex]), widths[flex] - over)
     lines = []
     for row in [list(headers), *rows]:
-        cells = [_cut(cell, widths[i]).ljust(widths[i]) for i, cell in enumerate(row)]
+        cells = [_pad(_cut(cell, widths[i]), widths[i]) for i, cell in enumerate(row)]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -97,7 +111,10 @@ def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
 def _when(at: datetime | None, now: datetime) -> str:
     if at is None:
         return "never"
-    return age((now - at.astimezone(UTC)).total_seconds()) + " ago"
+    seconds = (now - at.astimezone(UTC)).total_seconds()
+    if seconds < 0:  # ``--now`` in the past: this success came after it
+        return age(-seconds) + " later"
+    return age(seconds) + " ago"
 
 
 def sources_table(
@@ -134,6 +151,43 @@ def team_summary(statuses: Sequence[WorkerStatus]) -> str:
     return f"{plural(len(statuses), 'worker')}, {stale} stale, {over} over cap, {paused} paused"
 
 
+SHOWN_WARNINGS = 3
+"""Warnings listed per source under the table; ``farwatch check`` lists them all."""
+_KIND_WORDS = {
+    "skipped": ("row skipped", "rows skipped"),
+    "unparseable": ("unreadable", "unreadable"),
+    "unmatched": ("unmatched", "unmatched"),
+    "overlap": ("overlap", "overlaps"),
+    "cap": ("limit hit", "limits hit"),
+    "note": ("note", "notes"),
+}
+
+
+def warning_lines(health: Iterable[SourceHealth]) -> list[str]:
+    """Under the sources table: per source, what its warnings count, then the first few.
+
+    ``roster: 1 row skipped — line 5: timezone 'Asia/Manilla' unknown (...)``.
+    """
+    lines: list[str] = []
+    for h in health:
+        if not h.warnings:
+            continue
+        counts: dict[str, int] = {}
+        for w in h.warnings:
+            counts[w.kind] = counts.get(w.kind, 0) + 1
+        words = ", ".join(
+            f"{n} {_KIND_WORDS[kind][n != 1]}" for kind, n in counts.items() if kind in _KIND_WORDS
+        )
+        name = strip_control(h.name)
+        for i, w in enumerate(h.warnings[:SHOWN_WARNINGS]):
+            lead = f"{name}: {words} — " if i == 0 else " " * (len(name) + 2)
+            lines.append(lead + strip_control(w.text))  # whole: a cut warning hides the fix
+        more = max(h.warnings_total, len(h.warnings)) - SHOWN_WARNINGS
+        if more > 0:
+            lines.append(f"{' ' * (len(name) + 2)}… and {more} more (farwatch check lists them)")
+    return lines
+
+
 def render(
     statuses: Sequence[WorkerStatus],
     health: Sequence[SourceHealth],
@@ -144,6 +198,8 @@ def render(
     """Both tables with a one-line heading."""
     when = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     heading = f"{team_summary(statuses)}  (as of {when})"
-    return "\n\n".join(
-        [heading, workers_table(statuses, width), sources_table(health, unmatched, now, width)]
-    )
+    sources = sources_table(health, unmatched, now, width)
+    warnings = warning_lines(health)
+    if warnings:
+        sources += "\n\n" + "\n".join(warnings)
+    return "\n\n".join([heading, workers_table(statuses, width), sources])

@@ -139,3 +139,20 @@ def test_an_existing_world_readable_log_is_made_private(tmp_path: Path) -> None:
     os.chmod(log, 0o644)
     audit.append(log, entry("ping"))
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_a_line_dated_outside_the_computable_years_is_skipped_and_named(tmp_path: Path) -> None:
+    log = tmp_path / "audit.jsonl"
+    audit.append(log, entry("pause", outcome="done"))
+    bad = {"id": "x1", "time": "0001-01-01T00:00:00+01:00", "action": "resume", "worker": "ana"}
+    far = {**bad, "id": "x2", "time": "9999-12-31T23:59:59-01:00"}
+    with log.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(bad) + "\n" + json.dumps(far) + "\n")
+    audit.clear_cache()
+    read = audit.read_log(log)
+    assert [e.action for e in read.entries] == ["pause"]
+    assert [(s.line_no, "outside the years" in s.reason) for s in read.skipped] == [
+        (2, True),
+        (3, True),
+    ]
+    assert set(audit.paused_workers(log)) == {"ana"}

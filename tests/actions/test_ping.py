@@ -281,3 +281,31 @@ def test_templates_accept_braces_and_never_crash_on_odd_text(tmp_path: Path) -> 
     plan = plan_ping(FakeEngine(settings, [hostile]), "ana")
     assert plan.body.strip() == "Hi Ana, [/]Inbox costs $5 ($ literal) 12h"
     assert "\x1b" not in plan.subject + plan.body
+
+
+def test_send_anyway_answers_only_the_refusal_it_was_shown(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """Two dialogs both showing "already pinged" cannot both send: the second answer is stale."""
+    engine = FakeEngine(make_settings(tmp_path, email=smtp_server.url()), [status()])
+    assert send_ping(plan_ping(engine, "ana")).status == "sent"
+    first = send_ping(plan_ping(engine, "ana"))
+    second = send_ping(plan_ping(engine, "ana"))
+    assert first.status == second.status == "refused"
+    assert "already pinged" in first.reason
+    assert send_ping(plan_ping(engine, "ana"), answer=first.override).status == "sent"
+    again = send_ping(plan_ping(engine, "ana"), answer=second.override)
+    assert again.status == "refused"  # another ping went out since that refusal was shown
+    assert len(smtp_server.mails) == 2
+
+
+def test_racing_sends_to_one_worker_go_out_once(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    """Bulk ping, a dialog and the palette firing together: the cooldown check is atomic."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    engine = FakeEngine(make_settings(tmp_path, email=smtp_server.url()), [status()])
+    plans = [plan_ping(engine, "ana") for _ in range(6)]
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(send_ping, plans))
+    assert sorted(r.status for r in results) == ["refused"] * 5 + ["sent"]
+    assert len(smtp_server.mails) == 1

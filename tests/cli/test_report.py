@@ -75,6 +75,9 @@ def test_report_rounds_and_counts() -> None:
             "records": 0,
             "last_records": 0,
             "unmatched": 4,
+            "unmatched_who": [],
+            "warnings": [],
+            "warnings_total": 0,
         }
     ]
     json.dumps(doc)  # everything in it is JSON-serialisable

@@ -192,6 +192,11 @@ def test_json_on_an_empty_cache(run: Run, make_config: MakeConfig) -> None:
     [
         ("yesterday", "'yesterday' is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)"),
         ("2025-03-04T10:00:00", "'2025-03-04T10:00:00' has no timezone; add Z or an offset"),
+        (
+            "0001-01-01T00:00:00Z",
+            "'0001-01-01T00:00:00Z' is outside the years 1900-2199 farwatch can compute with",
+        ),
+        ("9999-12-31T23:59:59+01:00", "'9999-12-31T23:59:59+01:00' is outside the years"),
     ],
 )
 def test_bad_now_is_a_usage_error(
@@ -228,6 +233,27 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     assert any(line.startswith("Bo Evil") for line in lines)
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert any(line.split()[:3] == ["team", "fakefile", "ok"] for line in lines)
+
+
+def test_a_success_after_a_past_now_is_shown_as_later_not_as_just_now(
+    run: Run, team_config: Path
+) -> None:
+    result = run("status", "--now", "2020-01-01T00:00:00Z", "--config", str(team_config))
+    line = next(x for x in result.stdout.splitlines() if x.startswith("team "))
+    assert "later" in line.split() and "ago" not in line.split()
+
+
+def test_the_plain_table_lines_up_cjk_emoji_and_combining_marks_by_display_width() -> None:
+    from rich.cells import cell_len
+
+    from farwatch.cli.status_table import table
+
+    names = ["李雷", "Jose\u0301 Nu\u0301n\u0303ez", "Ana 👍", "Bo"]
+    out = table(("NAME", "TASK"), [(n, "x") for n in names], width=80, flex=1).splitlines()
+    columns = {cell_len(line[: line.rindex("x")]) for line in out[1:]}
+    assert len(columns) == 1
+    cut = table(("NAME", "TASK"), [("李雷李雷李雷", "日本語のタスク")], width=19, flex=1)
+    assert [cell_len(line) for line in cut.splitlines()] == [18, 19]
 
 
 def test_json_currency_is_null_when_the_roster_gives_none(run: Run, team_config: Path) -> None:

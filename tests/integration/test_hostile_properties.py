@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from farwatch.sources.base import SourceError
 from farwatch.sources.http import parse_retry_after
 from farwatch.sources.imap_mime import first_text_part
+from farwatch.sources.model import SourceWarning
 from farwatch.sources.netopts import as_seconds
 from farwatch.sources.sheet import SheetSource
 from farwatch.sources.sheet_http import redact, to_csv_url
@@ -52,7 +53,7 @@ def test_time_log_rows_become_valid_entries_or_line_warnings(
         assert entry.who and entry.key
         assert entry.task.isprintable() and "\x1b" not in entry.task
     for warning in warnings:
-        assert isinstance(warning, str) and warning
+        assert isinstance(warning, SourceWarning) and str(warning).startswith("line ")
 
 
 @FAST

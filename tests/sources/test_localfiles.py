@@ -70,7 +70,7 @@ def test_a_fifo_and_a_socket_in_the_maildir_are_skipped_and_counted(tmp_path: Pa
     finally:
         listener.close()
     assert [c.subject for c in result.checkins] == ["invoices done"]
-    assert result.warnings == [
+    assert [str(w) for w in result.warnings] == [
         f"skipped 2 entries in {box._path} that are not a regular file (a FIFO, device or socket)"
     ]
 

@@ -110,7 +110,7 @@ def test_a_realistic_mailbox(box: mailbox.Maildir) -> None:
     assert by_who["cy@x.co"].key.startswith("maildir:")  # no Message-ID: stable file name
     assert [c.at for c in result.checkins] == sorted(c.at for c in result.checkins)
     assert len(result.warnings) == 1
-    assert result.warnings[0].startswith(f"1 message in {box._path} had no sender address")
+    assert str(result.warnings[0]).startswith(f"1 message in {box._path} had no sender address")
     json.dumps(result.cursor)  # the cursor is stored in the cache as JSON
 
 

@@ -265,7 +265,9 @@ def test_bad_rows_warnings_survive_unchanged_polls(site: Site) -> None:
     source = sheet_at(site.url("/r.csv"), refresh=0)
     first = source.fetch({}, NOW)
     assert [r.name for r in first.roster] == ["Ben"]
-    assert first.warnings == ["line 2: cap_hours 'lots' is not a number; row skipped"]
+    assert [str(w) for w in first.warnings] == [
+        "line 2: cap_hours 'lots' is not a number; row skipped"
+    ]
     again = source.fetch(first.cursor, NOW)
     assert again.unchanged and again.warnings == first.warnings
 
@@ -306,7 +308,9 @@ def test_local_file_not_utf8_is_read_with_a_warning(tmp_path: Path) -> None:
     path.write_bytes("name,task\nJosé,Café\n".encode("cp1252"))
     result = SheetSource("roster", {"path": str(path)}).fetch({}, NOW)
     assert result.roster[0].name == "José" and result.roster[0].task == "Café"
-    assert result.warnings == ["line 2: the file is not UTF-8; read it as Windows-1252"]
+    assert [str(w) for w in result.warnings] == [
+        "line 2: the file is not UTF-8; read it as Windows-1252"
+    ]
 
 
 def test_missing_file_names_the_path(tmp_path: Path) -> None:

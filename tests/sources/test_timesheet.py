@@ -74,7 +74,7 @@ def test_bad_rows_are_reported_with_line_numbers(tmp_path: Path) -> None:
     )
     entries, warnings = parse_timesheet(text)
     assert [e.task for e in entries] == ["ok", "multi line task", "", "second running"]
-    assert warnings == [
+    assert [str(w) for w in warnings] == [
         "line 3: no worker; row skipped",
         "line 4: start 'yesterday' is not an ISO 8601 date-time; row skipped",
         "line 5: start '2025-03-03T08:00:00' has no UTC offset (add Z or +hh:mm); row skipped",
@@ -151,5 +151,18 @@ def test_registered_as_the_timesheet_entry_point() -> None:
 def test_a_whole_osc_sequence_in_a_task_leaves_no_visible_leftovers() -> None:
     text = "worker,start,end,task\nana@x.co,2026-03-02T09:00:00Z,,Invoices\x1b]0;pwned\x07 batch\n"
     entries, warnings = parse_timesheet(text)
-    assert warnings == []
+    assert [str(w) for w in warnings] == []
     assert [e.task for e in entries] == ["Invoices batch"]
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:00-01:00"])
+def test_a_row_dated_year_1_or_9999_is_skipped_and_the_good_rows_still_count(
+    tmp_path: Path, stamp: str
+) -> None:
+    text = LOG + f"ana@x.co,{stamp},,Broken clock\n"
+    path = write(tmp_path / "log.csv", text)
+    result = TimesheetSource("hours", {"path": str(path)}).fetch({}, NOW)
+    assert len(result.entries) == 3
+    (warning,) = result.warnings
+    assert warning.kind == "skipped"
+    assert str(warning).startswith(f"line 5: start '{stamp}' is outside the years 1900-2199")

@@ -289,12 +289,13 @@ def test_a_second_corruption_in_the_same_second_keeps_both_backups(db_path: Path
     assert len(list(db_path.parent.glob("farwatch.db.corrupt-*"))) == 2
 
 
-def test_malformed_record_and_newer_schema_count_as_unreadable(db_path: Path) -> None:
+def test_a_malformed_record_is_dropped_and_a_newer_schema_is_unreadable(db_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
     bad_record = {"meta": {"1": {"schema": 1}}, "checkins": {"1": {"source": "m", "key": "k"}}}
     db_path.write_bytes(orjson.dumps(bad_record))
     c = Cache.open(db_path, retention=DAY)
-    assert "malformed record" in c.notices[0]
+    assert "checkins record 1 of source 'm': no who" in c.notices[0]
+    assert not list(db_path.parent.glob("*.corrupt-*"))
     c.close()
     db_path.write_bytes(orjson.dumps({"meta": {"1": {"schema": SCHEMA_VERSION + 1}}}))
     c = Cache.open(db_path, retention=DAY)

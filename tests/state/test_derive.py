@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
+from farwatch.state.data_warnings import data_warnings
 from farwatch.state.derive import (
     derive_statuses,
     schedule_for,
-    unmatched_counts,
     worker_history,
 )
 from farwatch.state.settings import CacheSettings, Settings, Thresholds, WorkerDefaults
@@ -210,6 +210,37 @@ def test_week_burn_levels(cap: float, burn: float, level: str) -> None:
         assert status.cap_eta is None
 
 
+def test_one_hour_in_a_tracker_a_time_log_and_a_double_export_is_one_hour() -> None:
+    hour = (utc(2025, 6, 11, 9), utc(2025, 6, 11, 10))
+    half_over = (utc(2025, 6, 11, 9, 30), utc(2025, 6, 11, 10, 30))
+    snap = CacheSnapshot(
+        roster={"sheet": [worker("ana", cap_hours=1.25, cap_period="day")]},
+        entries={
+            "toggl": [entry("ana@example.com", *hour)],
+            "timesheet": [entry("ana@example.com", *hour), entry("ana@example.com", *hour)],
+            "harvest": [entry("ana@example.com", *half_over)],
+        },
+    )
+    status = derive_one(snap, WED_NOON)
+    assert status.hours_used == 1.5
+    assert status.burn == pytest.approx(1.2) and status.burn_level == "over"
+    assert sum(status.activity) == pytest.approx(1.5)
+
+
+def test_two_running_timers_at_once_count_real_time_once_towards_the_eta() -> None:
+    start = utc(2025, 6, 11, 11)
+    snap = CacheSnapshot(
+        roster={"sheet": [worker("ana", cap_hours=3.0, cap_period="day")]},
+        entries={
+            "toggl": [entry("ana@example.com", start, None)],
+            "timesheet": [entry("ana@example.com", start, None)],
+        },
+    )
+    status = derive_one(snap, WED_NOON)
+    assert status.hours_used == 1.0
+    assert status.cap_eta == WED_NOON + timedelta(hours=2)
+
+
 @pytest.mark.parametrize("cap", [None, 0.0, -5.0])
 def test_no_cap_still_shows_hours(cap: float | None) -> None:
     snap = snapshot([worker("ana", cap_hours=cap)], entries=UTC_WEEK)
@@ -374,7 +405,13 @@ def test_unmatched_records_are_counted_per_source() -> None:
             entry("stranger@example.com", utc(2025, 6, 10, 1), None),
         ],
     )
-    assert unmatched_counts(snap) == {"sheet": 0, "mail": 1, "timesheet": 2}
+    found = data_warnings(snap, utc(2025, 6, 11, 2))
+    assert {name: f.unmatched for name, f in found.items()} == {
+        "sheet": 0,
+        "mail": 1,
+        "timesheet": 2,
+    }
+    assert found["timesheet"].unmatched_who == ["u-999", "stranger@example.com"]
     status = derive_one(snap, utc(2025, 6, 11, 2))
     assert status.checkins_total == 2
     assert not status.running  # a stranger's running timer is nobody's

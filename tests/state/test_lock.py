@@ -227,3 +227,21 @@ def test_holder_text_from_the_lock_file_is_stripped_of_control_characters(db_pat
     assert reader.lock_holder is not None
     assert "\x1b" not in reader.lock_holder and "\x07" not in reader.lock_holder
     writer.close()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["/usr/bin/farwatch", "--config", "/home/o/farwatch.toml", "poll", "--once"],
+        ["farwatch", "--config", "team", "poll"],
+        ["farwatch", "--config=/etc/fw.toml", "poll"],
+        ["farwatch", "poll", "--config", "/home/o/farwatch.toml"],
+    ],
+)
+def test_the_lock_names_the_command_even_when_config_comes_first(
+    monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    from farwatch.state.lock import current_command
+
+    monkeypatch.setattr(sys, "argv", argv)
+    assert current_command() == "farwatch poll"

@@ -97,7 +97,7 @@ def test_one_poll_cycle_fetches_all_sources_and_writes_the_cache_once(cache: Cac
         ("mail", True, 500, 500, 2),
         ("sheet", True, 3, 3, 1),
     ]
-    assert outcomes[1].warnings == ["row 7: bad"]
+    assert [str(w) for w in outcomes[1].warnings] == ["row 7: bad"]
     reopened = Cache.open(cache.path, retention=DAY, writer=False)
     assert len(reopened.snapshot().checkins["mail"]) == 500
     assert len(reopened.snapshot().roster["sheet"]) == 3
@@ -157,7 +157,7 @@ def test_auth_failure_is_not_retried_in_a_tight_loop(cache: Cache) -> None:
     assert cache.health()["clockify"].last_error_kind == "auth"
 
 
-def test_data_that_cannot_be_stored_fails_that_source_only(cache: Cache) -> None:
+def test_a_record_that_cannot_be_stored_is_skipped_and_named(cache: Cache) -> None:
     class Naive(Source):
         type_name = "timesheet"
 
@@ -165,8 +165,19 @@ def test_data_that_cannot_be_stored_fails_that_source_only(cache: Cache) -> None
             return FetchResult(checkins=[CheckIn("k", "a", datetime(2024, 1, 1), "naive")])
 
     bad, good = poll_sources([Naive("ts", {}), MailSource()], cache, frozen_clock(NOW))
+    assert [str(w) for w in bad.warnings] == ["CheckIn 'k': at has no timezone; record skipped"]
+    assert good.ok and cache.record_count("ts") == 0
+
+
+def test_a_cursor_that_cannot_be_stored_fails_that_source_only(cache: Cache) -> None:
+    class Unstorable(Source):
+        type_name = "timesheet"
+
+        def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
+            return FetchResult(cursor={"at": object()})
+
+    bad, good = poll_sources([Unstorable("ts", {}), MailSource()], cache, frozen_clock(NOW))
     assert not bad.ok and bad.error is not None and bad.error.kind == "parse"
-    assert "naive datetime" in bad.error.message
     assert good.ok and cache.record_count("ts") == 0
 
 
@@ -446,3 +457,41 @@ def test_daemon_style_loop_with_threads_never_overlaps_a_source(cache: Cache) ->
     # never even ask for one.
     assert all(o.ok for o in results), [o.error for o in results if o.error]
     assert cache.health()["a"].consecutive_failures == 0
+
+
+def test_the_advice_names_the_wait_the_poller_really_uses_for_an_absurd_retry_after() -> None:
+    from farwatch.sources.explain import explain
+
+    error = err("rate_limited", retry_after=10**9)
+    assert f"retry after {retry_delay(60, 1, error, rand=lambda: 0.0):.0f} s" in explain(error)
+
+
+class OddTracker(Source):
+    """A plugin or tracker answer with a few records farwatch cannot compute with."""
+
+    type_name = "toggl"
+
+    def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
+        hour = timedelta(hours=1)
+        return FetchResult(
+            entries=[
+                TimeEntry("good", "ann@example.com", now - hour, now),
+                TimeEntry("y9999", "ann@example.com", datetime(9999, 12, 31, tzinfo=UTC), None),
+                TimeEntry("naive", "ann@example.com", datetime(2024, 5, 6, 9), None),
+                TimeEntry("backwards", "ann@example.com", now, now - hour),
+                TimeEntry("nan", "ann@example.com", now - hour, now, accrued_seconds=float("nan")),
+            ],
+            checkins=[CheckIn("m1", "ann@example.com", datetime(1, 1, 1, tzinfo=UTC), "hi")],
+        )
+
+
+def test_unusable_records_cost_themselves_not_the_fetch(cache: Cache) -> None:
+    (outcome,) = poll_sources([OddTracker("toggl", {})], cache, frozen_clock(NOW))
+    assert outcome.ok and outcome.records == 1
+    assert [e.key for e in cache.snapshot().entries["toggl"]] == ["good"]
+    texts = [str(w) for w in outcome.warnings]
+    assert len(texts) == 5 and all(t.endswith("record skipped") for t in texts)
+    assert any(t.startswith("TimeEntry 'y9999': start '9999-12-31") for t in texts)
+    assert "TimeEntry 'naive': start has no timezone; record skipped" in texts
+    health = cache.health()["toggl"]
+    assert health.warnings_total == 5 and health.warnings[0].kind == "skipped"

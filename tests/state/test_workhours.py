@@ -29,6 +29,8 @@ def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> date
         ("13:00-18:00, 09:00-12:00", "09:00-12:00,13:00-18:00"),
         ("00:00-24:00", "00:00-24:00"),
         ("24h", "00:00-24:00"),
+        ("22:00-16:00+1", "22:00-16:00+1"),
+        ("06:00-23:00", "06:00-23:00"),
     ],
 )
 def test_hours_in_the_forms_owners_write_them(hours: str, expected: str) -> None:
@@ -72,6 +74,10 @@ def test_days_are_described_compactly() -> None:
         ("UTC", "09:00-17:00", "Funday", "unknown day 'Funday'"),
         ("UTC", "09:00-17:00", "T", "unknown day 'T'"),
         ("UTC", "09:00-17:00", "", "working days are empty"),
+        ("UTC", "9-5", "Mon-Fri", r"'9-5' read as a 20 h shift; did you mean 09:00-17:00\?"),
+        ("UTC", "8-6", "Mon-Fri", r"did you mean 08:00-18:00\?"),
+        ("UTC", "09:00-05:00", "Mon-Fri", r"write 09:00-05:00\+1 if it ends the next day"),
+        ("UTC", "6-23", "Mon-Fri", "17 h shift; write 06:00-23:00 if that is meant"),
     ],
 )
 def test_bad_schedules_say_what_is_wrong(

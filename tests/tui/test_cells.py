@@ -26,8 +26,8 @@ def test_columns_drop_by_priority_as_the_terminal_narrows() -> None:
 
 
 def test_burn_cell_shows_hours_percent_and_a_symbol_past_the_cap() -> None:
-    assert burn_cell(status("a", "A", used=44, cap=40), PLAIN).plain == "██████ 44/40h 110%✖"
-    assert burn_cell(status("a", "A", used=33, cap=40), PLAIN).plain == "█████░ 33/40h 82%▲"
+    assert burn_cell(status("a", "A", used=44, cap=40), PLAIN).plain == "██████✖ 44/40h 110%"
+    assert burn_cell(status("a", "A", used=33, cap=40), PLAIN).plain == "█████░▲ 33/40h 82%"
     assert burn_cell(status("a", "A", used=12.5, cap=None), PLAIN).plain.endswith("12.5h no cap")
 
 
@@ -99,6 +99,22 @@ def test_an_age_label_holds_until_its_due_moment_and_then_may_change() -> None:
     assert age_label(five, age_label_due(five, NOW)) == "6 minutes"
     never = replace(status("a", "A"), last_checkin=None)
     assert age_label_due(never, NOW) > NOW + timedelta(days=3650)
+
+
+def test_the_over_cap_symbol_survives_a_running_timers_decimals() -> None:
+    """66.1/60h used to push the ✖ out of the cell, leaving colour as the only signal."""
+    for used, cap, mark in [(66.1, 60, "✖"), (1234.5, 999.9, "✖"), (33.3, 40, "▲")]:
+        for width in (20, 16, 12, 8):
+            cell = burn_cell(status("a", "A", used=used, cap=cap), PLAIN, width=width)
+            assert cell.cell_len <= width
+            assert cell.plain[6] == mark  # right after the bar, whatever is shortened
+    assert burn_cell(status("a", "A", used=66.1, cap=60), PLAIN).plain == "██████✖ 66/60h 110%"
+
+
+def test_a_narrow_terminal_keeps_state_name_age_and_burn() -> None:
+    assert keys(60) == ["state", "name", "age", "burn"]
+    assert keys(40) == ["state", "name", "age", "burn"]
+    assert keys(61) == ["state", "name", "age", "burn", "task"]
 
 
 def test_the_age_column_is_the_working_age_the_colour_judges() -> None:

@@ -1,4 +1,4 @@
-"""Pilot: ``x`` asks before pausing; ``y`` pauses, stops the timer and tells the worker."""
+"""Pilot: ``x`` asks before pausing; ``ctrl+s`` pauses, stops the timer and tells the worker."""
 
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ async def test_pause_asks_first_then_stops_the_timer_and_tells_the_worker(
         assert "clockify: will stop the timer" in shown and "would" not in shown
         assert tracker.calls == [] and not engine.settings.audit_file.exists()  # only asked
         app.screen.query_one("#confirm-reason", Input).value = "Cap reached for March."
-        await pilot.press("y")
+        await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("paused Ana Reyes" in t and "timer stopped" in t for t in toasts(app))
@@ -81,13 +81,15 @@ async def test_pause_asks_first_then_stops_the_timer_and_tells_the_worker(
     assert engine.statuses()[0].paused
 
 
-async def test_n_backs_out_and_nothing_happens(tmp_path: Path, smtp_server: SmtpServer) -> None:
+async def test_escape_backs_out_and_nothing_happens(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
     app, engine, tracker = make_app(tmp_path, smtp_server)
     async with app.run_test(size=(100, 30)) as pilot:
         select(app, "ana")
         await pilot.press("x")
         await settle(app, pilot)
-        await pilot.press("n")
+        await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, ConfirmScreen)
     assert tracker.calls == [] and smtp_server.mails == []
@@ -122,7 +124,7 @@ async def test_a_failed_notice_is_an_error_toast_but_the_pause_stands(tmp_path: 
         select(app, "ana")
         await pilot.press("x")
         await settle(app, pilot)
-        await pilot.press("y")
+        await pilot.press("ctrl+s")
         await settle(app, pilot)
         assert not isinstance(app.screen, ConfirmScreen)
         errors = [n.message for n in app._notifications if n.severity == "error"]

@@ -193,7 +193,7 @@ class RecordingScreen(Screen[None]):
 
     opened: ClassVar[list[tuple[Any, ...]]] = []
 
-    def __init__(self, *args: Any) -> None:
+    def __init__(self, *args: Any, **_options: Any) -> None:
         super().__init__()
         RecordingScreen.opened.append(args)
 
@@ -235,6 +235,7 @@ async def test_command_palette_offers_per_worker_actions(app: FarwatchApp) -> No
         assert "Resume Jon Park" in titles  # paused, so resume is offered
         assert "Sort highest burn first" in titles
         assert "Source health" in titles
+        assert titles[-1] == "Quit farwatch"  # one slip of the arrow keys never quits
 
 
 async def test_read_only_shows_holder_and_reloads_instead_of_polling(tmp_path: object) -> None:

@@ -86,6 +86,32 @@ async def test_first_poll_fills_the_table_and_poll_now_picks_up_roster_changes(
         engine.close()
 
 
+async def test_a_skipped_roster_row_shows_as_a_header_badge_and_on_the_sources_screen(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(tmp_path)
+    (tmp_path / "roster.csv").write_text(
+        ROSTER + "Cy Park,cy@example.com,Calls,10,week,Asia/Manilla,09:00-17:00,Mon-Fri,VA\n"
+    )
+    try:
+        app = build_app(engine, display_zone=UTC)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for_rows(app, 2)
+            for _ in range(100):
+                if "△ 1 warning" in screen_text(app):
+                    break
+                await asyncio.sleep(0.02)
+            assert "△ 1 warning" in screen_text(app)
+            await pilot.press("s")
+            assert isinstance(app.screen, SourcesScreen)
+            sources = app.screen.query_one("#sources", DataTable)
+            assert sources.get_cell("roster", "warnings").plain == "1"
+            await pilot.pause()
+            assert "line 4: timezone 'Asia/Manilla' unknown (did you mean" in screen_text(app)
+    finally:
+        engine.close()
+
+
 async def test_a_worker_reaching_the_cap_is_auto_paused_once_and_the_owner_told(
     tmp_path: Path,
 ) -> None:

@@ -126,6 +126,13 @@ def test_app_display_is_still_the_method_frames_pass_through() -> None:
     assert "_display" in TightDisplayApp.__dict__
 
 
+def test_unhandled_errors_still_pass_through_handle_exception_and_exit_renderables() -> None:
+    names = list(inspect.signature(App._handle_exception).parameters)
+    assert names == ["self", "error"], names
+    assert "self._exit_renderables" in inspect.getsource(App.__init__)
+    assert "self._return_code = 1" in inspect.getsource(App._handle_exception)
+
+
 class OneTable(App[None]):
     def compose(self) -> ComposeResult:
         table: DataTable[Text] = DataTable()

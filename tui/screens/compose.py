@@ -6,8 +6,11 @@ confirmation, listing who gets which message on which channel; ``ctrl+s``
 sends them all. Sending runs in a thread worker so the dashboard never
 freezes on a slow mail server; the dialog shows progress, closes with a toast
 on success, and on failure stays open with each channel's error, where
-``ctrl+s`` retries just the failed channels. A cooldown refusal says so and
-``ctrl+f`` sends anyway; a second ``ctrl+s`` while sending is ignored.
+``ctrl+s`` retries just the failed channels. Within the cooldown the action
+layer refuses; the dialog shows "already pinged N min ago — send anyway?"
+and only then does ``ctrl+f`` answer it (on a fresh dialog ``ctrl+f`` does
+nothing). A second ``ctrl+s`` while sending is ignored. The dialog closes
+itself through ``OwnedDialog.finish``, never whichever screen is on top.
 """
 
 from __future__ import annotations
@@ -20,17 +23,18 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static, TextArea
 
-from farwatch.actions.ping import PingPlan, PingResult, plan_message, send_ping
+from farwatch.actions.ping import Override, PingPlan, PingResult, plan_message, send_ping
 from farwatch.actions.templates import TemplateError, load_templates
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
+from farwatch.tui.screens.dialog import OwnedDialog
 from farwatch.tui.widgets.safe import clean, safe_text
 
-ComposeOutcome = list[PingResult] | None
+Attempt = tuple[PingPlan, Override | None]
+"""A plan and, when the owner answered a refusal or a partial send, that answer."""
 
 
 def channel_line(plan: PingPlan) -> Text:
@@ -44,14 +48,17 @@ def channel_line(plan: PingPlan) -> Text:
     return line
 
 
-def _failed_only(result: PingResult) -> PingPlan:
-    """The same message, on just the channels that failed."""
+def _failed_only(result: PingResult) -> Attempt:
+    """The same message, on just the channels that failed (answering this send)."""
     kinds = {d.channel for d in result.failures}
     channels = tuple(c for c in result.plan.usable_channels if c.kind in kinds)
-    return replace(result.plan, channels=channels)
+    return replace(result.plan, channels=channels), result.override
 
 
-class ComposeScreen(ModalScreen[ComposeOutcome]):
+NARROW = 70
+
+
+class ComposeScreen(OwnedDialog[list[PingResult]]):
     """Compose one ping, or confirm a bulk ping; dismissed with the results."""
 
     DEFAULT_CSS = """
@@ -67,8 +74,15 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         border: round $primary;
         background: $surface;
     }
+    ComposeScreen #compose-scroll {
+        height: auto;
+        max-height: 100%;
+    }
     ComposeScreen #compose-head {
         height: auto;
+    }
+    ComposeScreen.-narrow #compose-head {
+        layout: vertical;
     }
     ComposeScreen #compose-template {
         width: 22;
@@ -76,9 +90,12 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
     ComposeScreen #compose-subject {
         width: 1fr;
     }
+    ComposeScreen.-narrow #compose-subject {
+        width: 100%;
+    }
     ComposeScreen #compose-body {
-        height: 1fr;
-        min-height: 5;
+        height: auto;
+        min-height: 4;
         max-height: 14;
     }
     ComposeScreen #compose-who {
@@ -97,13 +114,17 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "send", "Send", id="send_ping", priority=True),
-        Binding("ctrl+f", "send_anyway", "Send anyway", id="force_ping", show=False),
+        Binding("ctrl+f", "send_anyway", "Send anyway", id="force_ping"),
         Binding("escape", "cancel", "Cancel", id="cancel_ping"),
     ]
 
-    def __init__(self, engine: EngineLike, statuses: list[WorkerStatus]) -> None:
+    def __init__(
+        self, engine: EngineLike, statuses: list[WorkerStatus], filter_text: str = ""
+    ) -> None:
         super().__init__()
         self.engine = engine
+        self.filter_text = filter_text
+        """The table's filter when the bulk ping was asked for: it is who gets pinged."""
         self.statuses = list(statuses)
         self.bulk = len(self.statuses) > 1
         self.sending = False
@@ -111,10 +132,10 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         self.plans: list[PingPlan] = []
         self.template_names: list[str] = []
         self.results: list[PingResult] = []
-        self.retry: list[PingPlan] = []
+        self.retry: list[Attempt] = []
         """Plans narrowed to the channels that failed, for ``ctrl+s`` again."""
-        self.refused: list[PingPlan] = []
-        """Plans the cooldown refused, for ``ctrl+f`` in a bulk ping."""
+        self.refused: list[PingResult] = []
+        """Refusals shown to the owner; ``ctrl+f`` answers exactly these."""
         try:
             self.template_names = sorted(load_templates(engine.settings.nudge.templates))
             self.plans = [self._plan(s) for s in self.statuses]
@@ -126,13 +147,23 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
 
     # -- layout ----------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        return self.sending
+
+    def check_action(self, action: str, _parameters: tuple[object, ...]) -> bool | None:
+        if action == "send_anyway":
+            return bool(self.refused) and not self.sending
+        return True
+
     def compose(self) -> ComposeResult:
-        with Vertical(id="compose-box"):
+        with Vertical(id="compose-box"), VerticalScroll(id="compose-scroll"):
             if self.bulk:
-                yield Static(
-                    Text(f"Ping {len(self.statuses)} stale workers?", style="bold"),
-                    id="compose-title",
-                )
+                title = Text(f"Ping {len(self.statuses)} stale workers", style="bold")
+                if self.filter_text:
+                    title.append(f" matching the filter {clean(self.filter_text, 40)!r}")
+                title.append("?", style="bold")
+                yield Static(title, id="compose-title")
                 yield Static(self._who_gets_what(), id="compose-who")
             else:
                 status = self.statuses[0]
@@ -169,7 +200,15 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
             )
         return table
 
+    def on_resize(self) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Below ``NARROW`` columns the template and subject stack, so the subject reads whole."""
+        self.set_class(self.app.size.width < NARROW, "-narrow")
+
     def on_mount(self) -> None:
+        self._fit()
         if self.error:
             self._set_status(self.error, error=True)
         elif not self.bulk:
@@ -194,6 +233,8 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         plan = self._plan(self.statuses[0], event.value)
         self.plans = [plan]
         self.retry = []
+        self.refused = []
+        self.refresh_bindings()
         self.query_one("#compose-subject", Input).value = plan.subject
         self.query_one("#compose-body", TextArea).load_text(plan.body)
 
@@ -207,43 +248,51 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
     # -- sending ---------------------------------------------------------
 
     def action_send(self) -> None:
-        self._start(force=False)
+        if self.sending or not self.plans:
+            return
+        if self.retry:
+            self._start(self.retry)  # only what failed; what went is not re-sent
+            return
+        plans = self._edited()
+        if not self.bulk and not plans[0].body.strip():
+            self._set_status("The message is empty.", error=True)
+            return
+        self._start([(plan, None) for plan in plans])
 
     def action_send_anyway(self) -> None:
-        self._start(force=True)
+        """The owner's answer to the refusals shown: send those, and only those."""
+        if self.sending or not self.refused:
+            return
+        if self.bulk:
+            attempts = [(r.plan, r.override) for r in self.refused]
+        else:  # the message as it stands now, answering the refusal shown
+            attempts = [(self._edited()[0], self.refused[0].override)]
+        self._start(attempts)
 
     def action_cancel(self) -> None:
         if not self.sending:
-            self.dismiss(self.results or None)
+            self.finish(self.results or None)
 
-    def _start(self, *, force: bool) -> None:
-        if self.sending or not self.plans:
-            return
-        if self.retry and not force:
-            plans, force = self.retry, True  # only what failed; what went is not re-sent
-        elif force and self.bulk:
-            plans = self.refused
-        else:
-            plans = self._edited()
-            if not self.bulk and not plans[0].body.strip():
-                self._set_status("The message is empty.", error=True)
-                return
-        if not plans:
+    def _start(self, attempts: list[Attempt]) -> None:
+        if not attempts:
             return
         self.sending = True
-        who = "everyone" if self.bulk else clean(plans[0].worker.name or plans[0].worker.id)
+        self.refused = []
+        self.refresh_bindings()
+        first = attempts[0][0].worker
+        who = "everyone" if self.bulk else clean(first.name or first.id)
         self._set_status(f"Sending to {who}…")
-        self._send(plans, force)
+        self._send(attempts)
 
     @work(thread=True, exclusive=True, group="ping")
-    def _send(self, plans: list[PingPlan], force: bool) -> None:
+    def _send(self, attempts: list[Attempt]) -> None:
         results = []
-        for plan in plans:
+        for plan, answer in attempts:
             try:
-                results.append(send_ping(plan, force=force))
+                results.append(send_ping(plan, answer=answer))
             except OSError as exc:  # the audit log cannot be written: nothing was sent
                 results.append(PingResult(plan, "failed", reason=f"audit log: {exc}"))
-        self.app.call_from_thread(self._finished, results)
+        self.deliver(self._finished, results)
 
     def _finished(self, results: list[PingResult]) -> None:
         self.sending = False
@@ -252,11 +301,13 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         refused = [r for r in results if r.status == "refused"]
         sent = [r for r in results if r.ok]
         self.retry = [_failed_only(r) for r in failed if r.failures]
-        self.refused = [r.plan for r in refused]
+        self.refused = refused
+        self.refresh_bindings()
         if not failed and not refused:
             text = sent[0].describe() if len(sent) == 1 else f"Pinged {len(sent)} workers"
             self.app.notify(text, title="Ping sent", markup=False)
-            self.dismiss(self.results)
+            self._set_status(text)
+            self.finish(self.results)
             return
         lines = [r.describe() for r in failed + refused]
         if sent and self.bulk:
@@ -264,7 +315,7 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         if self.retry:
             lines.append("ctrl+s retries the failed channel(s) · esc closes")
         elif refused:
-            lines.append("ctrl+f sends anyway · esc closes")
+            lines.append("Send anyway? ctrl+f sends it · esc closes")
         self._set_status("\n".join(lines), error=True)
         if failed:
             self.app.notify(

@@ -2,10 +2,14 @@
 
 The dialog first works out, in a thread, what the action would do (a dry
 run: which tracker's timer stops, which channels tell the worker) and shows
-it; ``y`` or Enter on the button does it, Esc or ``n`` backs out. The action
-runs in a thread worker too; the dialog closes with a toast saying what
-happened, an error toast when a timer could not be stopped or the worker could
-not be told (the pause itself still stands and is in the log).
+it. ``x`` opens it with the cursor in the reason field, so typing goes there
+and only there: no plain letter is a key in this dialog. ``ctrl+s`` (or
+Enter on the Pause/Resume button) does it, Esc (or the Cancel button) backs
+out, and the dialog says so on its last line. Enter in the reason field moves
+to the button; a second Enter confirms. The action runs in a thread worker
+too; the dialog closes itself (``OwnedDialog.finish``) with a toast saying
+what happened, an error toast when a timer could not be stopped or the worker
+could not be told (the pause itself still stands and is in the log).
 """
 
 from __future__ import annotations
@@ -16,17 +20,17 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from farwatch.actions.pause import PauseResult, pause, resume
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
+from farwatch.tui.screens.dialog import OwnedDialog
 from farwatch.tui.widgets.safe import clean, safe_text
 
 
-class ConfirmScreen(ModalScreen[PauseResult | None]):
+class ConfirmScreen(OwnedDialog[PauseResult]):
     """``ConfirmScreen(engine, status, "pause" | "resume")``; dismissed with the result."""
 
     DEFAULT_CSS = """
@@ -35,28 +39,43 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
     }
     ConfirmScreen #confirm-box {
         width: 80%;
+        min-width: 36;
         max-width: 80;
         height: auto;
+        max-height: 100%;
         padding: 0 1;
         border: round $warning;
         background: $surface;
+    }
+    ConfirmScreen #confirm-scroll {
+        height: auto;
     }
     ConfirmScreen #confirm-plan {
         color: $text-muted;
         margin: 1 0;
     }
     ConfirmScreen #confirm-buttons {
+        dock: bottom;
         height: auto;
+        margin-bottom: 1;
         align-horizontal: right;
     }
     ConfirmScreen Button {
         margin-left: 2;
+        min-width: 8;
+    }
+    ConfirmScreen #confirm-keys {
+        dock: bottom;
+        height: 1;
+        color: $text-muted;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
     }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "confirm", "Yes", id="confirm_yes"),
-        Binding("n,escape", "cancel", "No", id="confirm_no"),
+        Binding("ctrl+s", "confirm", "Confirm", id="confirm_yes", priority=True),
+        Binding("escape", "cancel", "Cancel", id="confirm_no"),
     ]
 
     def __init__(self, engine: EngineLike, status: WorkerStatus, action: str) -> None:
@@ -68,24 +87,34 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
         self.action = action
         self.running = False
 
+    @property
+    def busy(self) -> bool:
+        return self.running
+
     def compose(self) -> ComposeResult:
         verb = "Pause" if self.action == "pause" else "Resume"
         with Vertical(id="confirm-box"):
-            title = Text(f"{verb} ", style="bold")
-            title.append_text(safe_text(self.status.name or self.status.id, "bold"))
-            title.append("?", style="bold")
-            yield Static(title, id="confirm-title")
-            yield Static(Text("Working out what this will do…"), id="confirm-plan")
-            if self.action == "pause":
-                yield Input(
-                    placeholder="Reason (optional, sent to the worker)", id="confirm-reason"
-                )
+            with VerticalScroll(id="confirm-scroll"):
+                title = Text(f"{verb} ", style="bold")
+                title.append_text(safe_text(self.status.name or self.status.id, "bold"))
+                title.append("?", style="bold")
+                yield Static(title, id="confirm-title")
+                if self.action == "pause":  # first, so it is on screen however small
+                    yield Input(
+                        placeholder="Reason (optional, sent to the worker)", id="confirm-reason"
+                    )
+                yield Static(Text("Working out what this will do…"), id="confirm-plan")
             with Horizontal(id="confirm-buttons"):
                 yield Button(verb, variant="warning", id="confirm-yes")
                 yield Button("Cancel", id="confirm-no")
+            keys = f"ctrl+s {verb.lower()} · esc cancel · tab moves"
+            yield Static(Text(keys), id="confirm-keys")
 
     def on_mount(self) -> None:
-        self.query_one("#confirm-yes", Button).focus()
+        if self.action == "pause":
+            self.query_one("#confirm-reason", Input).focus()
+        else:
+            self.query_one("#confirm-yes", Button).focus()
         self._preview()
 
     @work(thread=True, group="confirm-preview")
@@ -95,10 +124,10 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
             text = result.preview()
         except Exception as exc:  # the preview is a courtesy; the action reports for real
             text = f"(could not preview: {exc})"
-        self.app.call_from_thread(self._show_plan, text)
+        self.deliver(self._show_plan, text)
 
     def _show_plan(self, text: str) -> None:
-        if self.is_attached:
+        if not self.running:
             self.query_one("#confirm-plan", Static).update(Text(clean(text, limit=1000)))
 
     def _run(self, *, dry_run: bool, reason: str = "") -> PauseResult:
@@ -107,7 +136,7 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
         return resume(self.engine, self.status, dry_run=dry_run)
 
     def action_confirm(self) -> None:
-        if self.running:
+        if self.running or self.resolved:
             return
         self.running = True
         self.query_one("#confirm-yes", Button).disabled = True
@@ -120,7 +149,7 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
 
     def action_cancel(self) -> None:
         if not self.running:
-            self.dismiss(None)
+            self.finish(None)
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self) -> None:
@@ -132,7 +161,8 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
 
     @on(Input.Submitted, "#confirm-reason")
     def _reason_entered(self) -> None:
-        self.action_confirm()
+        """Enter after the reason goes to the button: confirming is its own key."""
+        self.query_one("#confirm-yes", Button).focus()
 
     @work(thread=True, exclusive=True, group="confirm")
     def _act(self, reason: str) -> None:
@@ -140,7 +170,7 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
             result: PauseResult | str = self._run(dry_run=False, reason=reason)
         except Exception as exc:  # e.g. the audit log cannot be written: nothing was done
             result = f"{self.action} failed: {exc}"
-        self.app.call_from_thread(self._done, result)
+        self.deliver(self._done, result)
 
     def _done(self, result: PauseResult | str) -> None:
         self.running = False
@@ -154,4 +184,5 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
             self.app.notify(text, markup=False)
         else:
             self.app.notify(text, severity="error", markup=False)
-        self.dismiss(result)
+        self.query_one("#confirm-plan", Static).update(Text(text))
+        self.finish(result)

@@ -245,7 +245,7 @@ class DetailScreen(FarwatchScreen):
             now_text.append("\n⚠ ")
             now_text.append_text(safe_text(problem, limit=120))
         self.query_one("#detail-now", Static).update(now_text)
-        burn = Text.assemble(burn_cell(status, palette, bar_cells=20), "\n", end="")
+        burn = Text.assemble(burn_cell(status, palette, bar_cells=20, width=60), "\n", end="")
         burn.append_text(pace_line(status, now))
         burn.append("\n\n")
         burn.append_text(burn_chart(status, entries, now, palette))

@@ -92,6 +92,7 @@ class MainScreen(FarwatchScreen):
             self.header.set_summary(line, self.view_description())
         self.header.set_status(
             failing=fw.failing_sources(),
+            warnings=fw.warning_count(),
             read_only=fw.read_only_holder(),
             now=fw.now,
             zone=fw.display_zone,

@@ -19,6 +19,9 @@ from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.safe import safe_text
 
+SHOWN_WARNINGS = 8
+"""Warnings listed under the table for the selected source."""
+
 COLUMNS = (
     ("state", " "),
     ("name", "Source"),
@@ -26,8 +29,9 @@ COLUMNS = (
     ("success", "Last success"),
     ("failures", "Fails"),
     ("next", "Next poll"),
-    ("requests", "Requests"),
+    ("requests", "Reqs"),
     ("unmatched", "Unmatched"),
+    ("warnings", "Warn"),
     ("error", "Last error"),
 )
 
@@ -51,6 +55,7 @@ def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[
         state = Text("?", style=palette.get("state-never"))
     else:
         state = Text("●", style=palette.get("state-ok"))
+    warnings = max(health.warnings_total, len(health.warnings))
     error = Text("")
     if health.last_error:
         title = health.last_error_title or "error"
@@ -66,6 +71,7 @@ def health_cells(health: SourceHealth, now: datetime, palette: Palette) -> list[
         Text(_when(health.next_poll, now, future=True)),
         Text(str(health.requests)),
         Text(str(health.unmatched), style=palette.get("state-warn") if health.unmatched else ""),
+        Text(str(warnings), style=palette.get("state-warn") if warnings else ""),
         error,
     ]
 
@@ -116,7 +122,8 @@ class SourcesScreen(FarwatchScreen):
             self.query_one("#sources", DataTable).move_cursor(row=failing[0])
 
     def _show_error(self) -> None:
-        """The selected source's whole last error and what to do, wrapped (the table cuts it)."""
+        """The selected source's whole last error, what to do, and its warnings one per
+        line (the table cuts them)."""
         name = self.selected_source()
         health = next((h for h in self.fw.health if h.name == name), None)
         text = Text()
@@ -134,6 +141,16 @@ class SourcesScreen(FarwatchScreen):
                 text.append(explain(SourceError(health.last_error, kind=kind)), style="italic")
         elif health is not None:
             text.append(f"{health.name}: no errors", style="dim")
+        if health is not None:
+            for warning in health.warnings[:SHOWN_WARNINGS]:
+                text.append("\n")
+                text.append("△ ", style=self.fw.palette.get("state-warn"))
+                line = safe_text(warning.text, limit=300)
+                line.no_wrap = False
+                text.append_text(line)
+            more = max(health.warnings_total, len(health.warnings)) - SHOWN_WARNINGS
+            if more > 0:
+                text.append(f"\n… and {more} more (farwatch check lists them)", style="dim")
         self.query_one("#source-error", Static).update(text)
 
     def selected_source(self) -> str | None:

@@ -27,6 +27,7 @@ class FarwatchHeader(Horizontal):
         self._summary = ""
         self._view = ""
         self._failing: list[str] = []
+        self._warnings = 0
         self._read_only: str | None = None
         self._clock = ""
         self._status_width = -1
@@ -48,20 +49,27 @@ class FarwatchHeader(Horizontal):
         self,
         *,
         failing: list[str],
+        warnings: int = 0,
         read_only: str | None,
         now: datetime,
         zone: tzinfo | None,
         palette: Palette,
     ) -> None:
         clock = now.astimezone(zone).strftime("%a %H:%M")
-        if (failing, read_only, clock) == (self._failing, self._read_only, self._clock):
+        state = (failing, warnings, read_only, clock)
+        if state == (self._failing, self._warnings, self._read_only, self._clock):
             return
-        self._failing, self._read_only, self._clock = list(failing), read_only, clock
+        self._failing, self._warnings = list(failing), warnings
+        self._read_only, self._clock = read_only, clock
         right = Text(end="", no_wrap=True)
         if failing:
             count = len(failing)
             label = f"⚠ {count} source{'s' if count != 1 else ''} failing"
             right.append(label, style=palette.get("state-alert-bold"))
+            right.append("  ")
+        if warnings:
+            label = f"△ {warnings} warning{'s' if warnings != 1 else ''}"
+            right.append(label, style=palette.get("state-warn"))
             right.append("  ")
         if read_only is not None:
             right.append_text(safe_text(f"read-only: {read_only}", "bold", limit=60))

@@ -36,7 +36,13 @@ class WorkerTable(DataTable[Text]):
     """One row per worker (plus category headers when grouped)."""
 
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id, cursor_type="row", zebra_stripes=False, show_row_labels=False)
+        super().__init__(
+            id=id,
+            cursor_type="row",
+            zebra_stripes=False,
+            show_row_labels=False,
+            fixed_columns=cells.PINNED,
+        )
         self.palette: Palette = PLAIN
         self.sort_mode: SortMode = "stale"
         self.grouped = False
@@ -66,6 +72,10 @@ class WorkerTable(DataTable[Text]):
         if key is None or key.startswith(GROUP_PREFIX):
             return None
         return key
+
+    def shown_statuses(self) -> list[WorkerStatus]:
+        """The workers the table shows now (its filter applied), in no set order."""
+        return list(self._visible().values())
 
     def show(self, statuses: Iterable[WorkerStatus], now: datetime) -> None:
         """Bring the table in line with ``statuses`` at ``now``, in place.
