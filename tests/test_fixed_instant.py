@@ -19,6 +19,8 @@ WALL_CLOCK = re.compile(r"\b(?:datetime|dt\.datetime)\.now\(|\bdate\.today\(|\bt
 NEEDS_REAL_TIME: dict[str, str] = {
     "servers/certs.py": "a certificate is valid from the real present",
     "integration/test_concurrency_pollers.py": "real `farwatch poll` processes stamp mail now",
+    "integration/test_cadence_once.py": "real poll and dashboard processes remind against the "
+    "real present (round-the-clock hours: the outcome does not depend on when)",
     "integration/test_concurrency_reader.py": "a real poller process and a reader follow live mail",
     "integration/test_fault_imap.py": "a real IMAP server's lookback is relative to today",
     "integration/test_hostile_remote.py": "a real IMAP server's lookback is relative to today",
