@@ -62,13 +62,17 @@ class HarvestSource(TrackerSource):
     def make_client(self) -> ApiClient:
         return ApiClient(
             self.name,
-            headers={
+            base_urls=[self.base_url],
+            credentials={
                 "Authorization": f"Bearer {self.secret('api_key_env')}",
                 "Harvest-Account-Id": self.account,
+            },
+            headers={
                 "User-Agent": f"farwatch ({self.opt('contact')})",
                 "Accept": "application/json",
             },
             timeout=self.timeout,
+            budget=self.request_budget,
         )
 
     def _follow(self, path: str, params: dict[str, Any], key: str) -> list[Any]:
@@ -86,7 +90,8 @@ class HarvestSource(TrackerSource):
             if not isinstance(nxt, str) or not nxt or nxt in seen:
                 break
             seen.add(nxt)
-            url, query = nxt, None  # the next link carries its own query
+            url = self.api.next_page(nxt, base=url)  # refused unless on the API's origin
+            query = None  # the next link carries its own query
         return rows
 
     def fetch_users(self) -> Users:

@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, Source, SourceError
-from farwatch.sources.http import ApiClient
+from farwatch.sources.http import REQUEST_BUDGET, ApiClient
 from farwatch.sources.model import Cursor, FetchResult, TimeEntry
 from farwatch.sources.netopts import as_seconds, option_value
 
@@ -45,6 +45,12 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
             "base_url", "url", default=default_base, help="API base URL (regional hosts, tests)"
         ),
         Option("timeout", "duration", default=20.0, help="connect and read timeout"),
+        Option(
+            "request_budget",
+            "int",
+            default=REQUEST_BUDGET,
+            help="most requests one poll may send (pages included); more is a source error",
+        ),
         Option(
             "lookback",
             "duration",
@@ -121,6 +127,7 @@ class TrackerSource(Source, abc.ABC):
         super().__init__(name, options)
         self.base_url = str(self.opt("base_url") or "").rstrip("/")
         self.timeout = as_seconds(self.opt("timeout"), name="timeout", source=name)
+        self.request_budget = int(self.opt("request_budget"))
         self.lookback = self._duration("lookback")
         self.entries_every = self._duration("entries_every")
         self.recent = self._duration("recent")
@@ -191,6 +198,7 @@ class TrackerSource(Source, abc.ABC):
     # ----------------------------------------------------------------- fetch
     def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
         api = self.api
+        api.begin_poll()
         before = api.requests
         result = FetchResult()
         state: dict[str, Any] = dict(cursor)

@@ -26,11 +26,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
 from farwatch.sources.model import CAP_PERIODS
+from farwatch.sources.redact import register
 from farwatch.state.config_reader import ConfigError, Table, display_path
 from farwatch.state.config_sources import SourcesReader
 from farwatch.state.config_types import (
@@ -285,6 +286,8 @@ class _Validator(SourcesReader):
                     t.key("email"), 'an apprise URL like "mailtos://user@smtp.example.com"', email
                 )
             if parts.password:
+                register(unquote(parts.password))
+                register(parts.password)
                 self.warn(
                     t.key("email"),
                     "the URL has a password inline; keep it out of the config file: leave it "

@@ -17,14 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from farwatch.sources import envref
 from farwatch.state import workhours
 
 DURATION_EXPECTED = 'a duration like "90m" or "2h"'
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])")
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def parse_duration(text: str) -> float:
@@ -90,4 +89,4 @@ parse_days = _schedule_check(workhours.parse_days, DAYS_EXPECTED)
 
 def is_env_name(text: str) -> bool:
     """True for a plausible environment variable name (``FARWATCH_IMAP_PASSWORD``)."""
-    return bool(_ENV_NAME.match(text))
+    return envref.is_env_name(text)
