@@ -33,6 +33,7 @@ import logging
 import re
 import threading
 import traceback
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 PIECE = 8
@@ -166,12 +167,70 @@ def redact(text: str) -> str:
     return SECRETS.redact(text)
 
 
+def redact_data(value: Any) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with ``redact`` applied to every string."""
+    if not SECRETS._known:
+        return value
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_data(k): redact_data(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(redact_data(v) for v in value)
+    return value
+
+
 def redact_bytes(data: bytes) -> bytes:
     """``redact`` for UTF-8 bytes (undecodable bytes pass through unchanged)."""
     if not SECRETS._known:
         return data
     text = data.decode("utf-8", "surrogateescape")
     return redact(text).encode("utf-8", "surrogateescape")
+
+
+# ------------------------------------------------------------------ streams
+
+
+class RedactingWriter:
+    """A text stream (stdout/stderr) that masks secrets in everything written to it.
+
+    Everything else (``isatty``, ``encoding``, ``fileno``) is the wrapped
+    stream's; ``buffer`` masks bytes written to it the same way.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(redact(text))
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    @property
+    def wrapped(self) -> Any:
+        return self._stream
+
+    @property
+    def buffer(self) -> Any:
+        return _RedactingBuffer(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _RedactingBuffer:
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: bytes) -> int:
+        self._stream.write(redact_bytes(bytes(data)))
+        return len(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 # ------------------------------------------------------------------ log records
