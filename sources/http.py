@@ -33,6 +33,7 @@ MAX_BYTES = 16 * 1024 * 1024
 REQUEST_BUDGET = 60
 """Requests one source may send in one poll (a normal poll sends 1-3, plus pages)."""
 MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 Classifier = Callable[[httpx.Response], SourceError | None]
 """A per-API hook that may turn a response into a specific error first."""
@@ -188,8 +189,8 @@ class ApiClient:
       included) is refused with an error naming that origin, before anything
       is sent.
     * Same-origin redirects are followed (at most ``MAX_REDIRECTS``);
-      ``redirect_origins`` may allow a few more (a sheet's documented download
-      host), which get no credentials.
+      ``redirect_ok`` may allow a few more (a sheet's documented download
+      hosts), which never get credentials.
     * Every answer is read streamed and stops at ``max_bytes``.
     * Every request counts against ``budget`` per poll (``begin_poll``);
       ``requests`` counts every request ever sent.
@@ -209,7 +210,8 @@ class ApiClient:
         transport: httpx.BaseTransport | None = None,
         max_bytes: int = MAX_BYTES,
         budget: int = REQUEST_BUDGET,
-        redirect_origins: Sequence[str] = (),
+        redirect_ok: Callable[[httpx.URL], bool] | None = None,
+        on_failure: Callable[[httpx.HTTPError], SourceError] | None = None,
     ) -> None:
         self.source = source
         self.requests = 0
@@ -218,7 +220,8 @@ class ApiClient:
         self._poll_start = 0
         self._classify = classify
         self.origins = tuple(dict.fromkeys(origin_of(u) for u in base_urls if u))
-        self._redirect_origins = tuple(origin_of(u) for u in redirect_origins)
+        self._redirect_ok = redirect_ok
+        self._on_failure = on_failure
         plain, secret = _split_headers(headers, credentials)
         if auth is not None:
             register(auth[0])
@@ -347,7 +350,7 @@ class ApiClient:
         history: list[httpx.Response] = []
         while True:
             response = self._send_once(method, target, json_body, headers)
-            if not response.is_redirect:
+            if response.status_code not in _REDIRECTS or "location" not in response.headers:
                 response.history = history
                 return response
             history.append(response)
@@ -371,9 +374,11 @@ class ApiClient:
                 kind="protocol",
             ) from None
         origin = origin_of(target)
-        if origin not in self.origins and origin not in self._redirect_origins:
-            raise self._foreign(origin, "a redirect")
-        return target
+        if origin in self.origins:
+            return target
+        if self._redirect_ok is not None and self._redirect_ok(target):
+            return target
+        raise self._foreign(origin, "a redirect")
 
     def _send_once(
         self,
@@ -390,7 +395,11 @@ class ApiClient:
             with self._client.stream(method, url, json=json_body, headers=extra) as streamed:
                 body = read_capped(streamed, self.max_bytes, self.source)
         except httpx.HTTPError as exc:
-            err = error_from_exception(self.source, url.host or str(url), exc)
+            err = (
+                self._on_failure(exc)
+                if self._on_failure is not None
+                else error_from_exception(self.source, url.host or str(url), exc)
+            )
             log.info("%s: %s %s failed: %s", self.source, method, url.path, err.kind)
             raise err from None
         kept = [
