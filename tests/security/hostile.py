@@ -104,7 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
-    do_GET = do_POST = do_PATCH = _serve  # noqa: N815
+    do_GET = do_POST = do_PATCH = _serve
 
 
 class Hostile:
