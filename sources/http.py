@@ -270,10 +270,10 @@ class ApiClient:
 
     def _foreign(self, origin: str, via: str) -> SourceError:
         allowed = " or ".join(self.origins) or "no configured origin"
-        downgrade = any(
-            o.startswith("https://") and o[len("https://") :] == origin[len("http://") :]
-            for o in self.origins
-        ) and origin.startswith("http://")
+        host = _host_of(origin)
+        downgrade = origin.startswith("http://") and any(
+            o.startswith("https://") and _host_of(o) == host for o in self.origins
+        )
         why = "a downgrade from https to http" if downgrade else f"not the API origin {allowed}"
         return SourceError(
             f"{self.source}: refused to follow {via} to {origin} ({why}); nothing was sent there",
@@ -442,6 +442,11 @@ def origin_of(url: str | httpx.URL) -> str:
     port = parsed.port or {"http": 80, "https": 443}.get(scheme, 0)
     host = (parsed.host or "").lower()
     return f"{scheme}://{host}:{port}"
+
+
+def _host_of(origin: str) -> str:
+    """The host of a ``scheme://host:port`` origin."""
+    return origin.split("://", 1)[-1].rsplit(":", 1)[0]
 
 
 def read_capped(response: httpx.Response, limit: int, source: str) -> bytes:

@@ -95,3 +95,19 @@ def fill_channel_url(template: str, recipient: str, secrets: dict[str, str]) -> 
     """The channel URL for ``recipient``; every filled value is URL-quoted."""
     values = {name: quote(value, safe="/") for name, value in secrets.items()}
     return template.format(to=quote(recipient, safe="@+:"), **values)
+
+
+def unknown_channels(cells: list[tuple[str, str]], configured: set[str]) -> list[str]:
+    """Warnings for roster ``(who, im cell)`` pairs naming a channel the config lacks."""
+    warnings = []
+    for who, cell in cells:
+        try:
+            ref = parse_im_ref(cell)
+        except ImRefError:
+            continue  # the roster parser already refused it, with its own warning
+        if ref is not None and ref[0] not in configured:
+            warnings.append(
+                f"{who}: im names channel {ref[0]}, which the config does not define "
+                f"([nudge.im.{ref[0]}]); refused, nothing will be sent"
+            )
+    return warnings

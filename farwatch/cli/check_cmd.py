@@ -19,6 +19,7 @@ import click
 from farwatch.cli.common import config_option, load
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.explain import explain
+from farwatch.sources.imref import unknown_channels
 from farwatch.sources.model import FetchResult
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
@@ -48,7 +49,7 @@ def advice_for(error: SourceError) -> str:
         return ""
 
 
-def _try(spec: SourceSettings) -> CheckResult:
+def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
     started = time.monotonic()
     source: Source | None = None
     try:
@@ -79,13 +80,21 @@ def _try(spec: SourceSettings) -> CheckResult:
         f"{len(result.roster)} roster rows, {len(result.checkins)} check-ins, "
         f"{len(result.entries)} time entries"
     )
-    extra = "".join(f"; warning: {w}" for w in result.warnings)
+    warnings = list(result.warnings)
+    if channels is not None:
+        cells = [(row.worker_id or row.name, row.im) for row in result.roster]
+        warnings += unknown_channels(cells, channels)
+    extra = "".join(f"; warning: {w}" for w in warnings)
     return CheckResult(
         spec.name, spec.type, True, counts + extra, seconds=time.monotonic() - started
     )
 
 
-def run_checks(specs: tuple[SourceSettings, ...], timeout: float = TIMEOUT) -> list[CheckResult]:
+def run_checks(
+    specs: tuple[SourceSettings, ...],
+    timeout: float = TIMEOUT,
+    channels: set[str] | None = None,
+) -> list[CheckResult]:
     """Try every source at once; results in config order.
 
     Daemon threads, not an executor: a source that hangs past ``timeout`` is
@@ -94,7 +103,7 @@ def run_checks(specs: tuple[SourceSettings, ...], timeout: float = TIMEOUT) -> l
     results: dict[int, CheckResult] = {}
 
     def work(i: int, spec: SourceSettings) -> None:
-        results[i] = _try(spec)
+        results[i] = _try(spec) if channels is None else _try(spec, channels)
 
     threads = [
         threading.Thread(target=work, args=(i, spec), name=f"check-{spec.name}", daemon=True)
@@ -126,7 +135,7 @@ def check() -> None:
             "no sources configured yet: add [[sources]] tables (farwatch init writes examples)"
         )
         return
-    results = run_checks(settings.sources)
+    results = run_checks(settings.sources, channels=set(settings.nudge.im))
     width = max(len(f"{r.name} ({r.type})") for r in results)
     for r in results:
         label = f"{r.name} ({r.type})".ljust(width)
