@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
 
+from farwatch.sources.redact import redact
 from farwatch.state.clock import Clock
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
@@ -86,6 +87,10 @@ class FarwatchApp(WorkerDialogs, App[None]):
         self.poller = PollLoop(self, engine, scheduler)
 
     # -- themes ----------------------------------------------------------
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """A screenshot (SVG) passes the redactor like every other file farwatch writes."""
+        return redact(super().export_screenshot(title=title, simplify=simplify))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return state_variable_defaults(self.current_theme)
