@@ -22,10 +22,12 @@ VENV = Path(os.environ.get("FARWATCH_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / "python"
 
+PACKAGE_FOLDERS = ("farwatch", "tui", "actions", "sources", "state", "themes")
+
 TASKS = {
     "demo": ("farwatch demo on the bundled, live-simulated team", ""),
     "test": ("the whole test suite", "test"),
-    "lint": ("ruff, mypy and the layering contracts", "test,dev"),
+    "lint": ("ruff, vulture, mypy and the layering contracts", "test,dev"),
     "bench": ("every benchmark in bench/", "test"),
 }
 
@@ -43,8 +45,15 @@ def ensure_env(extras: str) -> None:
         return
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     print(f"installing farwatch{f'[{extras}]' if extras else ''} into {VENV} ...", flush=True)
-    run([str(PY), "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
-    run([str(PY), "-m", "pip", "install", "--quiet", "-e", target])
+    log = VENV / "install.log"
+    with log.open("w", encoding="utf-8") as sink:
+        for cmd in (
+            [str(PY), "-m", "pip", "install", "--upgrade", "pip"],
+            [str(PY), "-m", "pip", "install", "-e", target],
+        ):
+            if subprocess.call(cmd, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT):
+                sys.stderr.write(log.read_text(encoding="utf-8", errors="replace"))
+                sys.exit(f"installing farwatch failed; the full log is in {log}")
     stamp.write_text(digest)
 
 
@@ -56,7 +65,7 @@ def package_tree(dest: Path) -> None:
     """
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "farwatch", dest / "farwatch", ignore=ignore)
-    for folder in ("tui", "actions", "sources", "state", "themes"):
+    for folder in PACKAGE_FOLDERS[1:]:
         shutil.copytree(ROOT / folder, dest / "farwatch" / folder, ignore=ignore)
 
 
@@ -80,6 +89,7 @@ def main(argv: list[str]) -> None:
     elif task == "lint":
         run([str(BIN / "ruff"), "check", "."])
         run([str(BIN / "ruff"), "format", "--check", "."])
+        run([str(BIN / "vulture"), *PACKAGE_FOLDERS])  # allow-list: [tool.vulture]
         with tempfile.TemporaryDirectory(prefix="farwatch-lint-") as tree:
             package_tree(Path(tree))
             env = {**os.environ, "MYPYPATH": tree, "PYTHONPATH": tree}

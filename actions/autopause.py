@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from farwatch.actions.pause import pause
-from farwatch.actions.workers import EngineLike
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 
 try:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from farwatch.actions.ping import PingResult, plan_message, send_ping
-from farwatch.actions.workers import EngineLike, describe, resolve_worker
+from farwatch.actions.workers import describe, resolve_worker
 from farwatch.sources.base import Source, SourceError, TimerNotRunning
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.status import WorkerStatus
 
@@ -92,7 +93,7 @@ def _identities(engine: EngineLike, worker: WorkerStatus) -> list[tuple[Source, 
     how (a running entry first). With no entries anywhere and a single such
     tracker, the roster's tracker id (or email) is tried.
     """
-    capable = [s for s in engine.sources.values() if getattr(s, "can_stop_timer", False)]
+    capable = [s for s in engine.sources.values() if s.can_stop_timer]
     if not capable:
         return []
     snap = engine.snapshot()

@@ -22,10 +22,11 @@ from typing import Literal
 from farwatch.actions import channels as channels_mod
 from farwatch.actions.channels import Channel, ChannelResult
 from farwatch.actions.templates import Message, choose_template, load_templates, render
-from farwatch.actions.workers import ActionError, EngineLike, describe, resolve_worker
+from farwatch.actions.workers import ActionError, describe, resolve_worker
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
 from farwatch.state.clock import Clock
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.settings import NudgeSettings, Settings
 from farwatch.state.status import WorkerStatus
 

@@ -105,13 +105,18 @@ def _braces_to_dollars(text: str) -> str:
     return _BRACED.sub(r"${\1}", text)
 
 
-def _check(name: str, text: str) -> None:
+def _as_written(identifier: str, original: str) -> str:
+    """``{nmae}`` when the owner wrote braces, else ``$nmae``: their spelling, not ours."""
+    return f"{{{identifier}}}" if f"{{{identifier}}}" in original else f"${identifier}"
+
+
+def _check(name: str, text: str, original: str) -> None:
     unknown = sorted(set(Template(text).get_identifiers()) - PLACEHOLDERS)
     if unknown:
+        known = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
         raise TemplateError(
             f"template {name!r} uses unknown placeholder(s) "
-            f"{', '.join('$' + u for u in unknown)}; "
-            f"known: {', '.join('$' + p for p in sorted(PLACEHOLDERS))}"
+            f"{', '.join(_as_written(u, original) for u in unknown)}; known: {known}"
         )
 
 
@@ -133,8 +138,8 @@ def load_templates(overrides: Mapping[str, object]) -> dict[str, tuple[str, str]
             raise TemplateError(f"template {name!r} has a subject but no message")
         default_subject = BUILTIN.get(name, ("A note about $task", ""))[0]
         subject = subject if subject is not None else default_subject
-        _check(name, subject)
-        _check(name, body)
+        _check(name, subject, text)
+        _check(name, body, text)
         merged[name] = (subject, body)
     return merged
 

@@ -1,4 +1,4 @@
-"""Which worker the owner means, and what actions need from the engine.
+"""Which worker the owner means.
 
 ``farwatch ping ana`` should find Ana by id, email or the start of her name,
 and say clearly when nobody or several people match.
@@ -7,31 +7,9 @@ and say clearly when nobody or several people match.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
-from typing import Any, Protocol
 
-from farwatch.state.clock import Clock
-from farwatch.state.settings import Settings
-from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
-
-
-class EngineLike(Protocol):
-    """The part of ``farwatch.state.engine.Engine`` actions use."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def clock(self) -> Clock: ...
-
-    @property
-    def sources(self) -> dict[str, Any]: ...
-
-    def snapshot(self) -> CacheSnapshot: ...
-
-    def statuses(self, now: datetime | None = None) -> list[WorkerStatus]: ...
 
 
 class ActionError(Exception):

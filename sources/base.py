@@ -53,6 +53,7 @@ ErrorKind = Literal[
     "parse",
     "not_found",
     "io",
+    "file",
     "unknown",
 ]
 
@@ -111,6 +112,10 @@ class Source(ABC):
     point name), ``options``, ``default_interval`` (seconds) and capability
     flags, and implement ``fetch``. The constructor receives the validated
     options, with defaults filled in.
+
+    Capabilities are class variables, each with the method it promises:
+    ``can_stop_timer`` (``stop_timer``) and ``can_wait_for_change``
+    (``wait_for_change``, e.g. IMAP IDLE, used when ``wants_watching()``).
     """
 
     type_name: ClassVar[str] = ""
@@ -118,7 +123,7 @@ class Source(ABC):
     options: ClassVar[tuple[Option, ...]] = ()
     default_interval: ClassVar[float] = 60.0
     can_stop_timer: ClassVar[bool] = False
-    provides_roster: ClassVar[bool] = False
+    can_wait_for_change: ClassVar[bool] = False
 
     def __init__(self, name: str, options: Mapping[str, Any]) -> None:
         self.name = name
@@ -147,6 +152,23 @@ class Source(ABC):
         """
         raise SourceError(
             f"{self.type_name} cannot stop timers",
+            title="not supported",
+            kind="config",
+            retryable=False,
+        )
+
+    def wants_watching(self) -> bool:
+        """True when this source was asked to wake its caller on news (``idle = true``)."""
+        return False
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds; True as soon as something new arrived.
+
+        Raises:
+            SourceError: when the source cannot wait for news, or the wait fails.
+        """
+        raise SourceError(
+            f"{self.type_name} cannot wait for changes",
             title="not supported",
             kind="config",
             retryable=False,

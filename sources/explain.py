@@ -37,6 +37,9 @@ _ADVICE: dict[str, str] = {
     "endpoint; farwatch will try again.",
     "not_found": "The server says that thing does not exist — check the workspace, account, "
     "folder or URL.",
+    "file": "The file or folder is not where the config says, or farwatch may not read it — "
+    "check the path (and that its disk is mounted) and its permissions; farwatch will look "
+    "again at the next poll.",
     "io": "The connection failed part-way — check the network; farwatch will try again.",
     "unknown": "Something unexpected failed; farwatch will try again.",
 }

@@ -74,13 +74,13 @@ def _io(step: Callable[[], T], path: Path, what: str, source: str) -> T:
         return step()
     except FileNotFoundError:
         raise SourceError(
-            f"{source}: {what} {path} does not exist", title="file missing", kind="io"
+            f"{source}: {what} {path} does not exist", title="file missing", kind="file"
         ) from None
     except OSError as exc:
         raise SourceError(
             f"{source}: cannot read {what} {path}: {exc.strerror or type(exc).__name__}",
             title="file unreadable",
-            kind="io",
+            kind="file",
         ) from None
 
 

@@ -10,7 +10,7 @@ duplicated.
 
 Connections: one per thread, kept open between polls (``threading.local``), so
 a poll with no new mail costs one EXAMINE round trip. A dropped connection is
-reopened once within the same poll. ``wait_for_mail`` (IMAP IDLE, when the
+reopened once within the same poll. ``wait_for_change`` (IMAP IDLE, when the
 ``idle`` option is on and the server offers it) lets the caller wake as soon as
 mail arrives instead of waiting for the next interval.
 """
@@ -60,6 +60,7 @@ class ImapSource(Source):
     type_name: ClassVar[str] = "imap"
     description: ClassVar[str] = "check-in emails from an IMAP mailbox folder"
     default_interval: ClassVar[float] = 120.0
+    can_wait_for_change: ClassVar[bool] = True
     batch_size: ClassVar[int] = 200
     options: ClassVar[tuple[Option, ...]] = (
         Option("host", "str", required=True, help="IMAP server host name"),
@@ -428,7 +429,10 @@ class ImapSource(Source):
             self._drop()
             raise self._error(exc) from None
 
-    def wait_for_mail(self, timeout: float) -> bool:
+    def wants_watching(self) -> bool:
+        return self.idle
+
+    def wait_for_change(self, timeout: float) -> bool:
         """Block up to ``timeout`` s; True as soon as new mail arrives.
 
         Without IDLE (option off or server lacks it) this just waits ``timeout``

@@ -146,7 +146,7 @@ class MaildirSource(Source):
             raise SourceError(
                 f"{self.name}: Maildir {self.path} does not exist",
                 title="folder missing",
-                kind="io",
+                kind="file",
             )
         if not (self.path / "cur").is_dir() and not (self.path / "new").is_dir():
             raise SourceError(
@@ -171,7 +171,7 @@ class MaildirSource(Source):
                     f"{self.name}: cannot read {self.path / folder}: "
                     f"{exc.strerror or type(exc).__name__}",
                     title="folder unreadable",
-                    kind="io",
+                    kind="file",
                 ) from None
         return entries
 

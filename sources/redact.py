@@ -210,10 +210,6 @@ class RedactingWriter:
             self.write(line)
 
     @property
-    def wrapped(self) -> Any:
-        return self._stream
-
-    @property
     def buffer(self) -> Any:
         return _RedactingBuffer(self._stream.buffer)
 

@@ -38,7 +38,6 @@ class SheetSource(Source):
     type_name: ClassVar[str] = "sheet"
     description: ClassVar[str] = "the roster: a CSV file or a shared Google Sheet"
     default_interval: ClassVar[float] = PATH_INTERVAL
-    provides_roster: ClassVar[bool] = True
     options: ClassVar[tuple[Option, ...]] = (
         Option("path", "path", help="a local roster CSV file (or use url)"),
         Option("url", "url", help="a CSV URL or a Google Sheets link shared to anyone with it"),
@@ -59,11 +58,6 @@ class SheetSource(Source):
         self.timeout = self._seconds("timeout")
         self.connect_timeout = self._seconds("connect_timeout")
         self.refresh = self._seconds("refresh")
-
-    @classmethod
-    def interval_for(cls, options: Mapping[str, Any]) -> float:
-        """Default interval for these options: 5 minutes for a URL, 30 s for a file."""
-        return URL_REFRESH if options.get("url") else PATH_INTERVAL
 
     def _seconds(self, option: str) -> float:
         value = option_value(self.config, self.options, option)

@@ -99,10 +99,6 @@ class WriterLock:
         self.seen_holder: LockHolder | None = None
         """Who held the lock when ``acquire`` last failed."""
 
-    @property
-    def held(self) -> bool:
-        return self._fd is not None
-
     def acquire(self, now: datetime | None = None) -> bool:
         """Try to become the writer.
 

@@ -75,7 +75,7 @@ def worker_json(s: WorkerStatus) -> dict[str, Any]:
         "stale": s.stale,
         "over_cap": s.over_cap,
         "rate": s.rate,
-        "currency": strip_control(s.currency),
+        "currency": strip_control(s.currency) or None,
         "activity": [round(h, 3) for h in s.activity],
         "problems": [strip_control(p) for p in s.problems],
     }

@@ -98,13 +98,6 @@ class AtomicJSONStorage:
 
     # -- farwatch additions ----------------------------------------------
 
-    @property
-    def dirty(self) -> bool:
-        return self._dirty
-
-    def mark_dirty(self) -> None:
-        self._dirty = True
-
     def load(self) -> None:
         """(Re-)read the file into memory.
 

@@ -9,3 +9,8 @@ from __future__ import annotations
 from farwatch.sources.text import strip_control
 
 __all__ = ["strip_control"]
+
+
+def plural(count: int, word: str) -> str:
+    """``1 worker``, ``2 workers``, ``1 record``: never "1 records"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

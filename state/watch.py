@@ -1,7 +1,8 @@
 """Poll a source the moment it says something changed (IMAP IDLE).
 
-A source that can wait for news offers ``wait_for_mail(timeout) -> bool`` and
-an ``idle`` flag (the ``imap`` source with ``idle = true``). One daemon thread
+A source that can wait for news declares ``can_wait_for_change`` and offers
+``wait_for_change(timeout) -> bool``; it is watched when ``wants_watching()``
+(the ``imap`` source with ``idle = true``). One daemon thread
 per such source blocks in that call, on a connection of its own, and calls
 ``on_change(name)``; the caller (the dashboard, ``farwatch poll``) then polls
 that source now. The regular schedule keeps running, so a server without IDLE,
@@ -13,7 +14,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from typing import Protocol, runtime_checkable
 
 from farwatch.sources.base import Source
 
@@ -25,19 +25,12 @@ RETRY = 60.0
 """Seconds to wait after a failed watch before trying again."""
 
 
-@runtime_checkable
-class Watchable(Protocol):
-    idle: bool
-
-    def wait_for_mail(self, timeout: float) -> bool: ...
-
-
-def watchable(sources: Mapping[str, Source]) -> dict[str, Watchable]:
+def watchable(sources: Mapping[str, Source]) -> dict[str, Source]:
     """The sources that asked to be watched (``idle = true``) and can be."""
     return {
         name: source
         for name, source in sources.items()
-        if isinstance(source, Watchable) and bool(getattr(source, "idle", False))
+        if source.can_wait_for_change and source.wants_watching()
     }
 
 
@@ -73,10 +66,10 @@ class ChangeWatcher:
         """Stop after the current wait; closing the source ends it at once."""
         self._stop.set()
 
-    def _watch(self, name: str, source: Watchable) -> None:
+    def _watch(self, name: str, source: Source) -> None:
         while not self._stop.is_set():
             try:
-                changed = source.wait_for_mail(self.wait)
+                changed = source.wait_for_change(self.wait)
             except Exception as exc:  # the scheduled poll reports the error properly
                 log.info("watching %s failed (%s); retrying in %.0f s", name, exc, self.retry)
                 self._stop.wait(self.retry)

@@ -14,7 +14,6 @@ from datetime import datetime, tzinfo
 from types import FrameType
 from typing import ClassVar
 
-from rich.console import RenderableType
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -23,16 +22,17 @@ from textual.theme import Theme
 
 from farwatch.sources.redact import redact
 from farwatch.state.clock import Clock
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
 from farwatch.tui.commands import FarwatchCommands
-from farwatch.tui.engine_api import EngineLike, SchedulerLike
+from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, default_scheduler
-from farwatch.tui.tight_update import tighten
+from farwatch.tui.textual_compat import TightDisplayApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
 REDERIVE_EVERY = 30.0
@@ -40,7 +40,7 @@ REDERIVE_EVERY = 30.0
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
 
-class FarwatchApp(WorkerDialogs, App[None]):
+class FarwatchApp(WorkerDialogs, TightDisplayApp):
     """The dashboard. Build it with ``build_app``."""
 
     TITLE = "farwatch"
@@ -108,12 +108,6 @@ class FarwatchApp(WorkerDialogs, App[None]):
         current = names.index(self.theme) if self.theme in names else -1
         self.theme = names[(current + 1) % len(names)]
         self.notify(f"Theme: {self.theme}", timeout=2, markup=False)
-
-    # -- terminal output -------------------------------------------------
-
-    def _display(self, screen: Screen[object], renderable: RenderableType | None) -> None:
-        """Write partial updates cropped to the changed cells (see ``tight_update``)."""
-        super()._display(screen, tighten(renderable))  # type: ignore[arg-type]
 
     # -- lifecycle -------------------------------------------------------
 

@@ -36,7 +36,7 @@ class ColumnSpec:
 
 STATE = ColumnSpec("state", " ", 1)
 NAME = ColumnSpec("name", "Worker", 16)
-AGE = ColumnSpec("age", "Last check-in", 13)
+AGE = ColumnSpec("age", "Work age", 13)
 BURN = ColumnSpec("burn", "Burn", 20)
 TASK = ColumnSpec("task", "Task", 20)
 LOCAL = ColumnSpec("local", "Local", 5, optional=True)
@@ -91,7 +91,22 @@ def name_cell(status: WorkerStatus, palette: Palette) -> Text:
 
 
 def live_age(status: WorkerStatus, now: datetime) -> float | None:
-    """Seconds since the last check-in, measured now (ages tick between derives)."""
+    """Working seconds since the last check-in, measured now.
+
+    This is the number the thresholds judge (and so the colour), the same one
+    ``farwatch status`` shows as WORK AGE. Between derives it ticks only while
+    the worker is inside their working hours; off hours it stands still.
+    """
+    if status.last_checkin is None:
+        return None
+    if status.checkin_work_age is None:  # no schedule to judge by: wall time
+        return max(0.0, (now - status.last_checkin).total_seconds())
+    since_derive = (now - status.local_time).total_seconds() if status.working_now else 0.0
+    return max(0.0, status.checkin_work_age + max(0.0, since_derive))
+
+
+def wall_age(status: WorkerStatus, now: datetime) -> float | None:
+    """Wall-clock seconds since the last check-in (the detail shows it beside the work age)."""
     if status.last_checkin is None:
         return None
     return max(0.0, (now - status.last_checkin).total_seconds())
@@ -104,6 +119,12 @@ def humanize_age(seconds: float | None) -> str:
     if seconds < 60:
         return "just now"
     return humanize.naturaldelta(timedelta(seconds=int(seconds)))
+
+
+def age_ago(seconds: float | None) -> str:
+    """``3 hours ago``, ``just now`` (never "just now ago"), ``never``."""
+    words = humanize_age(seconds)
+    return words if seconds is None or seconds < 60 else f"{words} ago"
 
 
 def age_label(status: WorkerStatus, now: datetime) -> str:
@@ -119,11 +140,15 @@ def age_label_due(status: WorkerStatus, now: datetime) -> datetime:
     second after it (``round`` ties go to the even number). A row is looked at
     again then, not every second.
     """
-    if status.last_checkin is None:
-        return datetime.max.replace(tzinfo=now.tzinfo)
-    seconds = int(live_age(status, now) or 0.0)
+    never = datetime.max.replace(tzinfo=now.tzinfo)
+    age = live_age(status, now)
+    if age is None:
+        return never
+    if status.checkin_work_age is not None and not status.working_now:
+        return never  # off hours the work age stands still until the next derive
+    seconds = int(age)
     step = seconds + 1 if seconds % 30 == 0 else (seconds // 30 + 1) * 30
-    return status.last_checkin + timedelta(seconds=step)
+    return now + timedelta(seconds=step - age)
 
 
 def age_cell(status: WorkerStatus, now: datetime, palette: Palette) -> Text:

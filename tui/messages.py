@@ -7,10 +7,10 @@ fresh statuses and health off the main thread and post one of these.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from textual.message import Message
 
+from farwatch.state.poller import PollOutcome
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 
@@ -25,7 +25,7 @@ class DataReady(Message):
         now: datetime,
         *,
         source: str | None = None,
-        outcome: Any = None,
+        outcome: PollOutcome | None = None,
         error: str | None = None,
     ) -> None:
         super().__init__()

@@ -15,9 +15,10 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from farwatch.state.poller import Scheduler
+from farwatch.state.engine_api import EngineLike
+from farwatch.state.poller import PollOutcome, Scheduler
 from farwatch.state.watch import ChangeWatcher
-from farwatch.tui.engine_api import EngineLike, SchedulerLike
+from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 
 if TYPE_CHECKING:
@@ -31,9 +32,9 @@ RELOAD_EVERY = 5.0
 
 def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
     """The state package's scheduler over the engine's sources."""
-    intervals: dict[str, float] = dict(getattr(engine, "intervals", {}) or {})
+    intervals = dict(engine.intervals)
     for name, source in engine.sources.items():
-        intervals.setdefault(name, float(getattr(source, "default_interval", 60.0)))
+        intervals.setdefault(name, source.default_interval)
     try:
         known = {h.name: h for h in engine.health()}
     except Exception:  # no readable health yet: every source is due at once
@@ -50,8 +51,7 @@ class PollLoop:
         self.engine = engine
         self.scheduler = scheduler
         self.running: set[str] = set()
-        self.polls = 0
-        self.watcher: Any = None
+        self.watcher: ChangeWatcher | None = None
 
     def start(self) -> None:
         if self.engine.read_only:
@@ -128,14 +128,13 @@ class PollLoop:
         return True
 
     def _poll_in_thread(self, name: str) -> None:
-        outcome: Any = None
+        outcome: PollOutcome | None = None
         error: str | None = None
         try:
             outcome = self.engine.poll_source(name)
         except Exception as exc:  # the engine refused (read-only, unknown source)
             error = str(exc) or type(exc).__name__
-        self.polls += 1
-        if outcome is not None and getattr(outcome, "ok", False):
+        if outcome is not None and outcome.ok:
             self._act_on_caps()
         self._post(source=name, outcome=outcome, error=error)
 

@@ -7,23 +7,37 @@ or resume; both call the action layer (``farwatch.actions``). Alerts
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from farwatch.state import audit
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.screens.compose import ComposeScreen
 from farwatch.tui.screens.confirm import ConfirmScreen
 
 if TYPE_CHECKING:
+    from textual.app import App
+    from textual.notifications import SeverityLevel
+
     from farwatch.tui.alerts import Crossing
+    from farwatch.tui.polling import PollLoop
+
+    _AppBase = App[None]
+else:
+    _AppBase = object
 
 
-class WorkerDialogs:
-    """Mixed into ``FarwatchApp``; relies on its ``engine``, ``by_id`` and ``notify``."""
+class WorkerDialogs(_AppBase):
+    """Mixed into ``FarwatchApp``: its ``engine``, ``by_id``, ``poller`` and ``notify``."""
 
-    engine: Any
+    engine: EngineLike
     by_id: dict[str, WorkerStatus]
     alerts_raised: int
+    poller: PollLoop
+
+    if TYPE_CHECKING:
+
+        def read_only_holder(self) -> str | None: ...
 
     # -- actions ---------------------------------------------------------
 
@@ -37,7 +51,7 @@ class WorkerDialogs:
         """Open the compose screen for every stale, unpaused worker."""
         stale = [s for s in self.by_id.values() if s.stale]
         if not stale:
-            self._app.notify("Nobody is stale", timeout=3, markup=False)
+            self.notify("Nobody is stale", timeout=3, markup=False)
             return
         self._open_compose(stale)
 
@@ -48,25 +62,23 @@ class WorkerDialogs:
         self._open_confirm(worker_id, "resume")
 
     def _open_compose(self, statuses: list[WorkerStatus]) -> None:
-        self._app.push_screen(ComposeScreen(self.engine, statuses), self._action_done)
+        self.push_screen(ComposeScreen(self.engine, statuses), self._action_done)
 
     def _open_confirm(self, worker_id: str, action: str) -> None:
         status = self.by_id.get(worker_id)
         if status is None:
             return
         if action == "resume" and not status.paused:
-            self._app.notify("Not paused", timeout=3, markup=False)
+            self.notify("Not paused", timeout=3, markup=False)
             return
         if action == "pause" and status.paused:
-            self._app.notify("Already paused", timeout=3, markup=False)
+            self.notify("Already paused", timeout=3, markup=False)
             return
-        self._app.push_screen(ConfirmScreen(self.engine, status, action), self._action_done)
+        self.push_screen(ConfirmScreen(self.engine, status, action), self._action_done)
 
     def _action_done(self, _result: object = None) -> None:
         """An action screen closed: pause state may have changed, so re-derive now."""
-        poller = getattr(self, "poller", None)
-        if poller is not None:
-            poller.rederive()
+        self.poller.rederive()
 
     # -- alerts ----------------------------------------------------------
 
@@ -74,16 +86,15 @@ class WorkerDialogs:
         """Toast (and bell) each crossing; record it in the audit log when we write."""
         if not found:
             return
-        app = self._app
         for crossing in found:
-            severity = "error" if crossing.severe else "warning"
-            app.notify(crossing.text, title="farwatch", severity=severity, markup=False)
+            severity: SeverityLevel = "error" if crossing.severe else "warning"
+            self.notify(crossing.text, title="farwatch", severity=severity, markup=False)
         self.alerts_raised += len(found)
         if self.engine.settings.ui.bell:
-            app.bell()
-        if app.read_only_holder() is not None:
+            self.bell()
+        if self.read_only_holder() is not None:
             return  # the process that writes the cache records alerts
-        app.run_worker(lambda: self._record(found), thread=True, group="audit")
+        self.run_worker(lambda: self._record(found), thread=True, group="audit")
 
     def _record(self, found: list[Crossing]) -> None:
         path = self.engine.settings.audit_file
@@ -99,14 +110,10 @@ class WorkerDialogs:
             try:
                 audit.append(path, entry)
             except OSError as exc:
-                self._app.call_from_thread(
-                    self._app.notify,
+                self.call_from_thread(
+                    self.notify,
                     f"could not write the audit log: {exc}",
                     severity="error",
                     markup=False,
                 )
                 return
-
-    @property
-    def _app(self) -> Any:
-        return self

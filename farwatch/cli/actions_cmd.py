@@ -121,8 +121,13 @@ def _line(e: AuditEntry) -> str:
 @config_option
 @click.option("--worker", "worker", metavar="W", help="Only this worker (id, email or name).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array, newest first.")
-@click.option("--limit", type=int, default=0, help="Show at most this many entries.")
-def log(worker: str | None, as_json: bool, limit: int) -> None:
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Show at most this many entries (a whole number, 1 or more; default: all).",
+)
+def log(worker: str | None, as_json: bool, limit: int | None) -> None:
     """Show the audit log: every ping, pause, resume and what came of it."""
     settings = load().settings
     worker_id: str | None = None
@@ -140,7 +145,7 @@ def log(worker: str | None, as_json: bool, limit: int) -> None:
     read = audit.read_log(settings.audit_file, worker=worker_id)
     for skipped in read.skipped:
         warn(f"{settings.audit_file}: line {skipped.line_no} skipped ({skipped.reason})")
-    entries = read.entries[:limit] if limit > 0 else read.entries
+    entries = read.entries if limit is None else read.entries[:limit]
     if as_json:
         click.echo(json.dumps([e.to_json() for e in entries], ensure_ascii=False, indent=2))
         return

@@ -8,6 +8,7 @@ wrong in plain words. Exit 0 when every source answered, 1 otherwise.
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import textwrap
 import threading
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import click
 
+from farwatch.actions.templates import TemplateError, load_templates
 from farwatch.cli.common import config_option, load
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.explain import explain
@@ -24,8 +26,9 @@ from farwatch.sources.model import FetchResult
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
 from farwatch.state.engine import build_source
-from farwatch.state.settings import SourceSettings
+from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.text import strip_control
+from farwatch.tui.settings_check import ui_problems
 
 TIMEOUT = 90.0
 """Seconds to wait for all sources together before calling the rest hung."""
@@ -39,6 +42,7 @@ class CheckResult:
     detail: str
     advice: str = ""
     seconds: float = 0.0
+    warnings: tuple[str, ...] = ()
 
 
 def advice_for(error: SourceError) -> str:
@@ -84,9 +88,13 @@ def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
     if channels is not None:
         cells = [(row.worker_id or row.name, row.im) for row in result.roster]
         warnings += unknown_channels(cells, channels)
-    extra = "".join(f"; warning: {w}" for w in warnings)
     return CheckResult(
-        spec.name, spec.type, True, counts + extra, seconds=time.monotonic() - started
+        spec.name,
+        spec.type,
+        True,
+        counts,
+        seconds=time.monotonic() - started,
+        warnings=tuple(warnings),
     )
 
 
@@ -121,6 +129,22 @@ def run_checks(
     ]
 
 
+def config_problems(settings: Settings) -> list[str]:
+    """What would fail later (a ping, the dashboard) though the config file parsed."""
+    problems = list(ui_problems(settings.ui))
+    try:
+        load_templates(settings.nudge.templates)
+    except TemplateError as exc:
+        problems.append(f"nudge.templates: {exc}")
+    variable = settings.nudge.email_password_env
+    if settings.nudge.email and variable and not os.environ.get(variable):
+        problems.append(
+            f"nudge.email_password_env: environment variable {variable} is not set "
+            "(email pings would fail)"
+        )
+    return problems
+
+
 @click.command()
 @config_option
 def check() -> None:
@@ -129,11 +153,17 @@ def check() -> None:
     settings = loaded.settings
     where = display_path(settings.path) if settings.path else "config"
     count = len(settings.sources)
-    click.echo(f"config OK: {where} ({count} source{'s' if count != 1 else ''})")
+    problems = config_problems(settings)
+    for problem in problems:
+        click.echo(f"{where}: {strip_control(problem)}", err=True)
+    verdict = "config has problems" if problems else "config OK"
+    click.echo(f"{verdict}: {where} ({count} source{'s' if count != 1 else ''})")
     if not settings.sources:
         click.echo(
             "no sources configured yet: add [[sources]] tables (farwatch init writes examples)"
         )
+        if problems:
+            raise click.exceptions.Exit(2)
         return
     results = run_checks(settings.sources, channels=set(settings.nudge.im))
     width = max(len(f"{r.name} ({r.type})") for r in results)
@@ -141,6 +171,8 @@ def check() -> None:
         label = f"{r.name} ({r.type})".ljust(width)
         word = "OK    " if r.ok else "FAILED"
         click.echo(f"{label}  {word}  {strip_control(r.detail)}")
+        for warning in r.warnings:
+            click.echo(f"{' ' * (width + 10)}warning: {strip_control(warning)}")
         if r.advice:
             indent = " " * (width + 10)
             columns = max(60, shutil.get_terminal_size((100, 24)).columns)
@@ -152,5 +184,7 @@ def check() -> None:
                     subsequent_indent=indent,
                 )
             )
+    if problems:
+        raise click.exceptions.Exit(2)
     if not all(r.ok for r in results):
         raise click.exceptions.Exit(1)

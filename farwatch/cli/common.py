@@ -13,7 +13,6 @@ stderr prefixed ``farwatch:``, no traceback; config errors exit 2, others 1.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -95,7 +94,3 @@ def load(ctx: click.Context | None = None) -> LoadedConfig:
 
 def warn(message: str) -> None:
     click.echo(f"farwatch: warning: {message}", err=True)
-
-
-def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()

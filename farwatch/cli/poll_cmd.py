@@ -27,7 +27,7 @@ from farwatch.state.config import display_path
 from farwatch.state.engine import Engine, EngineError
 from farwatch.state.poller import PollOutcome, Scheduler
 from farwatch.state.storage import CacheError
-from farwatch.state.text import strip_control
+from farwatch.state.text import plural, strip_control
 from farwatch.state.watch import ChangeWatcher
 
 MAX_SLEEP = 30.0
@@ -38,7 +38,7 @@ def outcome_line(outcome: PollOutcome, width: int) -> str:
     name = strip_control(outcome.source).ljust(width)
     if outcome.ok:
         return (
-            f"{name}  ok      {outcome.records} records ({outcome.new_records} new) "
+            f"{name}  ok      {plural(outcome.records, 'record')} ({outcome.new_records} new) "
             f"{outcome.duration:.1f}s"
         )
     error = outcome.error

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
-from farwatch.state.text import strip_control
+from farwatch.state.text import plural, strip_control
 
 LEVEL_WORDS = {
     "ok": "ok",
@@ -73,7 +73,7 @@ def _state(s: WorkerStatus) -> str:
 
 
 def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
-    headers = ("NAME", "LOCAL", "CAT", "CHECK-IN", "AGE", "BURN", "STATE", "TASK")
+    headers = ("NAME", "LOCAL", "CAT", "CHECK-IN", "WORK AGE", "BURN", "STATE", "TASK")
     rows = []
     for s in statuses:
         shown_age = s.checkin_work_age if s.checkin_work_age is not None else s.checkin_age
@@ -103,11 +103,13 @@ def _when(at: datetime | None, now: datetime) -> str:
 def sources_table(
     health: Iterable[SourceHealth], unmatched: Mapping[str, int], now: datetime, width: int
 ) -> str:
-    headers = ("SOURCE", "TYPE", "STATUS", "LAST OK", "RECORDS", "UNMATCHED", "ERROR")
+    headers = ("SOURCE", "TYPE", "STATUS", "LAST OK", "RECORDS", "UNMATCHED")
     rows = []
+    errors = []
     for h in health:
         status = "ok" if h.ok else ("FAILING" if h.consecutive_failures else "not polled")
-        error = strip_control(h.last_error or "") if h.consecutive_failures else ""
+        if h.consecutive_failures and h.last_error:
+            errors.append(f"{strip_control(h.name)}: {strip_control(h.last_error)}")
         rows.append(
             (
                 strip_control(h.name),
@@ -116,12 +118,20 @@ def sources_table(
                 _when(h.last_success, now),
                 str(h.records),
                 str(unmatched.get(h.name, 0)),
-                error,
             )
         )
     if not rows:
         return "No sources configured."
-    return table(headers, rows, width, flex=len(headers) - 1)
+    # An error is never cut: what is wrong is often at its end ("... does not exist").
+    return "\n".join([table(headers, rows, width, flex=0), *errors])
+
+
+def team_summary(statuses: Sequence[WorkerStatus]) -> str:
+    """The dashboard's header words: ``12 workers, 2 stale, 1 over cap, 1 paused``."""
+    stale = sum(1 for s in statuses if s.stale)
+    over = sum(1 for s in statuses if s.over_cap)
+    paused = sum(1 for s in statuses if s.paused)
+    return f"{plural(len(statuses), 'worker')}, {stale} stale, {over} over cap, {paused} paused"
 
 
 def render(
@@ -132,10 +142,8 @@ def render(
     width: int = 100,
 ) -> str:
     """Both tables with a one-line heading."""
-    stale = sum(1 for s in statuses if s.stale)
-    over = sum(1 for s in statuses if s.over_cap)
     when = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    heading = f"{len(statuses)} workers, {stale} late, {over} over cap  (as of {when})"
+    heading = f"{team_summary(statuses)}  (as of {when})"
     return "\n\n".join(
         [heading, workers_table(statuses, width), sources_table(health, unmatched, now, width)]
     )

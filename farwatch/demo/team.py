@@ -126,9 +126,6 @@ class DemoTeam:
                 return w
         raise KeyError(worker_id)
 
-    def with_role(self, role: Role) -> list[DemoWorker]:
-        return [w for w in self.workers if w.persona.role == role]
-
     @property
     def last_month(self) -> str:
         return last_month_name(self.now)

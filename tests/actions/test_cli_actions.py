@@ -172,3 +172,18 @@ def test_end_to_end_roster_poll_ping_pause_status(tmp_path: Path, smtp_server: S
     workers = {w["name"]: w for w in json.loads(shown.output)["workers"]}
     assert workers["Ben Ito"]["paused"] is True and workers["Ana Reyes"]["paused"] is False
     assert (tmp_path / "audit.jsonl").exists()  # beside the cache by default
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "many"])
+def test_log_limit_must_be_a_positive_count(cli: Any, smtp_server: SmtpServer, limit: str) -> None:
+    cli(smtp_server.url(), "ping", "w1")
+    result = cli(smtp_server.url(), "log", "--limit", limit)
+    assert result.exit_code == 2
+    assert "--limit" in result.output and "sent" not in result.output
+
+
+def test_log_limit_one_shows_only_the_newest(cli: Any, smtp_server: SmtpServer) -> None:
+    cli(smtp_server.url(), "ping", "w1")
+    cli(smtp_server.url(), "ping", "w1", "--force")
+    shown = json.loads(cli(smtp_server.url(), "log", "--json", "--limit", "1").output)
+    assert len(shown) == 1

@@ -107,3 +107,71 @@ def test_a_hung_source_is_reported_not_waited_for(monkeypatch: pytest.MonkeyPatc
         ("quick", True, "0 roster rows, 0 check-ins, 0 time entries"),
         ("hung", False, "timeout: no answer within 0.5s"),
     ]
+
+
+def test_check_does_not_say_ok_for_a_config_that_would_fail_later(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """A typo'd key binding, theme and placeholder, and an email password nobody set:
+    the dashboard and the first ping would trip over each; check names them all."""
+    extra = (
+        "[ui]\n"
+        'theme = "farwatch-drak"\n'
+        "[ui.keys]\n"
+        'pol_now = "ctrl+r"\n'
+        "[nudge]\n"
+        'email = "mailtos://owner@example.com@smtp.example.com"\n'
+        'email_password_env = "FW_TEST_UNSET_SMTP_PASSWORD"\n'
+        "[nudge.templates]\n"
+        'overdue = "Hi {nmae}, how is $task going?"\n'
+    )
+    path = make_config([("roster", GOOD)], extra=extra)
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    problems = result.stderr.splitlines()
+    assert (
+        f'{path}: ui.theme: unknown theme "farwatch-drak" (did you mean "farwatch-dark"?)'
+        in (problems[0])
+    )
+    assert problems[1].startswith(
+        f'{path}: ui.keys.pol_now: unknown binding id (did you mean "poll_now"?)'
+    )
+    assert problems[2].startswith(
+        f"{path}: nudge.templates: template 'overdue' uses unknown placeholder(s) {{nmae}};"
+    )
+    assert "$nmae" not in result.stderr
+    assert problems[3] == (
+        f"{path}: nudge.email_password_env: environment variable "
+        "FW_TEST_UNSET_SMTP_PASSWORD is not set (email pings would fail)"
+    )
+    assert result.stdout.startswith(f"config has problems: {path} (1 source)")
+    assert "config OK" not in result.output
+
+
+def test_a_sound_config_with_keys_theme_and_templates_is_ok(
+    run: Run, make_config: MakeConfig
+) -> None:
+    extra = (
+        '[ui]\ntheme = "nord"\n[ui.keys]\npoll_now = "ctrl+r"\n'
+        '[nudge.templates]\noverdue = "Hi {first_name}, how is $task going?"\n'
+    )
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("config OK:")
+
+
+def test_roster_warnings_are_printed_one_per_line(run: Run, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text(
+        "name,email,timezone\nAna,ana@example.com,Asia/Manila\n,nobody@example.com,UTC\n"
+        "Ben,ben@example.com,Mars/Olympus\n",
+        encoding="utf-8",
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(f'[[sources]]\ntype = "sheet"\npath = "{roster}"\n', encoding="utf-8")
+    result = run("check", "--config", str(config))
+    lines = result.stdout.splitlines()
+    warnings = [line.strip() for line in lines if line.strip().startswith("warning:")]
+    assert len(warnings) == 2, result.stdout
+    assert warnings[0].startswith("warning: line 3:") and warnings[1].startswith("warning: line 4:")
+    assert not any("; warning:" in line for line in lines)

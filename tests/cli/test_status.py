@@ -207,7 +207,9 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     result = run("status", "--now", NOW, "--config", str(team_config))
     assert result.exit_code == 0, result.output
     out = result.stdout
-    assert out.startswith("2 workers, 0 late, 0 over cap  (as of 2025-03-04 10:00 UTC)\n")
+    assert out.startswith(
+        "2 workers, 0 stale, 0 over cap, 0 paused  (as of 2025-03-04 10:00 UTC)\n"
+    )
     lines = out.splitlines()
     ana = next(line for line in lines if line.startswith("Ana Reyes"))
     assert ana.split() == [
@@ -226,3 +228,10 @@ def test_plain_table(run: Run, team_config: Path) -> None:
     assert any(line.startswith("Bo Evil") for line in lines)
     assert "\x1b" not in out and "\u202e" not in out and "\x07" not in out
     assert any(line.split()[:3] == ["team", "fakefile", "ok"] for line in lines)
+
+
+def test_json_currency_is_null_when_the_roster_gives_none(run: Run, team_config: Path) -> None:
+    """The README promises null for unknown values, never an empty string."""
+    workers = status_json(run, team_config)["workers"]
+    assert all(w["currency"] is None or w["currency"] != "" for w in workers)
+    assert any(w["currency"] is None for w in workers)

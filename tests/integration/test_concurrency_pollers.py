@@ -48,7 +48,7 @@ def test_second_poller_is_told_who_holds_the_cache_and_corrupts_nothing(
 
     # The writer carries on: a new check-in is picked up and counted once.
     team.deliver("Ben Okafor <ben@example.com>", "Re: QA pass", now, "<b1@example.com>")
-    writer.wait_for(r"  mail +ok +1 records \(1 new\)", after=mark)
+    writer.wait_for(r"  mail +ok +1 record \(1 new\)", after=mark)
     code, stderr = writer.stop()
     assert code == 0, stderr
     assert writer.lines[-1] == "stopped"

@@ -37,7 +37,8 @@ CLEAR = "\x1b[2J"
 RLO, ZWSP = "\u202e", "\u200b"
 FORBIDDEN = ("\x1b", "\x07", "\x9b", RLO, ZWSP, "\x00")
 
-NOW = datetime.now(UTC).replace(microsecond=0)
+NOW = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
+"""A Wednesday noon: the weekly cap's figures never depend on the day the suite runs."""
 
 ROSTER = (
     "id,name,email,task,timezone,hours,days,cap_hours\n"
@@ -172,7 +173,7 @@ def test_hostile_files_are_polled_stored_and_reported_literally(team: Path) -> N
     assert "line 5: start '2025-01-01T09:00:00Z,,mismatched quote' is not an ISO 8601" in out
     assert "1 message in" in out and "had no sender address and were skipped" in out
 
-    document = cli(team, "status", "--json")
+    document = cli(team, "status", "--json", "--now", NOW.isoformat())
     assert document.exit_code == 0, document.output
     data = json.loads(document.output)
     for text in strings(data):
@@ -192,7 +193,7 @@ def test_hostile_files_are_polled_stored_and_reported_literally(team: Path) -> N
     assert "\ufffd" not in workers["ann"]["task"] and "Nul" in workers["ann"]["task"]
     assert document.output.count("\\u001b") == 0  # not even escaped into the JSON
 
-    table = cli(team, "status")
+    table = cli(team, "status", "--now", NOW.isoformat())
     assert table.exit_code == 0, table.output
     assert_clean(table.output)
     assert CLICK in table.output and "[@click=app.quit]Click me[/] evil" in table.output

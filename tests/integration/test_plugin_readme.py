@@ -110,7 +110,7 @@ def test_readme_plugin_installs_with_pip_and_its_checkins_reach_status(tmp_path:
 
     polled = farwatch(config, target, "poll", "--once")
     assert polled.returncode == 0, polled.stderr
-    assert re.search(r"standup\s+ok\s+1 records", polled.stdout), polled.stdout
+    assert re.search(r"standup\s+ok\s+1 record ", polled.stdout), polled.stdout
 
     status = farwatch(config, target, "status", "--json", "--now", now.isoformat())
     assert status.returncode == 0, status.stderr

@@ -332,7 +332,7 @@ def test_idle_wakes_when_mail_arrives(imap_server: ImapServer, imap_password: st
         )
         started = time.monotonic()
         timer.start()
-        woke = src.wait_for_mail(15)
+        woke = src.wait_for_change(15)
         timer.join()
         assert woke and time.monotonic() - started < 10
         assert [c.subject for c in src.fetch({}, NOW).checkins] == ["ping"]
@@ -340,8 +340,8 @@ def test_idle_wakes_when_mail_arrives(imap_server: ImapServer, imap_password: st
         src.close()
 
 
-def test_without_idle_wait_for_mail_is_a_plain_wait(imap_server: ImapServer) -> None:
+def test_without_idle_wait_for_change_is_a_plain_wait(imap_server: ImapServer) -> None:
     src = source(imap_server, idle=False)
     started = time.monotonic()
-    assert src.wait_for_mail(0.3) is False
+    assert src.wait_for_change(0.3) is False
     assert 0.25 <= time.monotonic() - started < 3

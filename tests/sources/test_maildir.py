@@ -13,6 +13,7 @@ import pytest
 
 from farwatch.sources import maildir as maildir_module
 from farwatch.sources.base import SourceError
+from farwatch.sources.explain import explain
 from farwatch.sources.maildir import MaildirSource, name_time, unique_name
 from farwatch.sources.registry import load_source_class
 
@@ -198,8 +199,10 @@ def test_five_thousand_messages_then_a_cheap_poll(
 def test_missing_folder_and_not_a_maildir(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         MaildirSource("mail", {"path": str(tmp_path / "nope")}).fetch({}, NOW)
-    assert info.value.kind == "io"
+    assert info.value.kind == "file"
     assert info.value.message == f"mail: Maildir {tmp_path / 'nope'} does not exist"
+    advice = explain(info.value)
+    assert "check the path" in advice and "network" not in advice
     with pytest.raises(SourceError) as info:
         MaildirSource("mail", {"path": str(tmp_path)}).fetch({}, NOW)
     assert info.value.kind == "config" and "is not a Maildir" in info.value.message

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from farwatch.sources.base import SourceError
+from farwatch.sources.explain import explain
 from farwatch.sources.registry import load_source_class
 from farwatch.sources.timesheet import ALL_TIME, TimesheetSource, parse_time, parse_timesheet
 
@@ -119,8 +120,10 @@ def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "gone.csv"
     with pytest.raises(SourceError) as info:
         TimesheetSource("hours", {"path": str(path)}).fetch({}, NOW)
-    assert info.value.kind == "io"
+    assert info.value.kind == "file"
     assert info.value.message == f"hours: time log {path} does not exist"
+    advice = explain(info.value)
+    assert "check the path" in advice and "network" not in advice
 
 
 def test_hostile_text_and_nuls() -> None:

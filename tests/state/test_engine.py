@@ -19,7 +19,6 @@ class ScriptedSource(Source):
     """Returns or raises whatever the test queued next."""
 
     type_name: ClassVar[str] = "scripted"
-    provides_roster: ClassVar[bool] = True
 
     def __init__(self, name: str) -> None:
         super().__init__(name, {})

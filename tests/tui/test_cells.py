@@ -80,14 +80,52 @@ def test_an_age_label_holds_until_its_due_moment_and_then_may_change() -> None:
 
     ages = (0.2, 1.5, 4.5, 5.99, 44.5, 59.9, 61, 89.5, 119.7, 1439.5, 1440.5, 7 * 1440 + 3)
     for minutes_ago in ages:
-        worker = replace(status("a", "A"), last_checkin=NOW - timedelta(minutes=minutes_ago))
+        worker = replace(
+            status("a", "A"),
+            last_checkin=NOW - timedelta(minutes=minutes_ago),
+            checkin_work_age=minutes_ago * 60,
+        )
         due = age_label_due(worker, NOW)
         assert NOW < due <= NOW + timedelta(seconds=30)
         label = age_label(worker, NOW)
         for step in range(int((due - NOW).total_seconds() * 10)):
             assert age_label(worker, NOW + timedelta(seconds=step / 10)) == label
-    five = replace(status("a", "A"), last_checkin=NOW - timedelta(minutes=5, seconds=20))
+    five = replace(
+        status("a", "A"),
+        last_checkin=NOW - timedelta(minutes=5, seconds=20),
+        checkin_work_age=5 * 60 + 20,
+    )
     assert age_label(five, NOW) == "5 minutes"
     assert age_label(five, age_label_due(five, NOW)) == "6 minutes"
     never = replace(status("a", "A"), last_checkin=None)
     assert age_label_due(never, NOW) > NOW + timedelta(days=3650)
+
+
+def test_the_age_column_is_the_working_age_the_colour_judges() -> None:
+    """A check-in yesterday before the shift ended is hours old in working time, not a day."""
+    from datetime import timedelta
+
+    from farwatch.tui.cells import AGE, age_label, age_label_due
+
+    assert AGE.label == "Work age"
+    yesterday = replace(
+        status("a", "A", level="warn"),
+        last_checkin=NOW - timedelta(hours=20),
+        checkin_age=20 * 3600,
+        checkin_work_age=2.5 * 3600,
+    )
+    assert age_label(yesterday, NOW) == "2 hours"
+    # inside working hours it keeps ticking between derives ...
+    assert age_label(yesterday, NOW + timedelta(minutes=40)) == "3 hours"
+    # ... off hours it stands still, so the row is not looked at again until a derive
+    resting = replace(yesterday, working_now=False)
+    assert age_label(resting, NOW + timedelta(hours=5)) == "2 hours"
+    assert age_label_due(resting, NOW) > NOW + timedelta(days=3650)
+
+
+def test_ago_never_says_just_now_ago() -> None:
+    from farwatch.tui.cells import age_ago
+
+    assert age_ago(12) == "just now"
+    assert age_ago(3 * 3600) == "3 hours ago"
+    assert age_ago(None) == "never"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
 
 import pytest
 from textual.screen import Screen
@@ -81,6 +82,8 @@ async def test_question_mark_opens_help_listing_keys(app: FarwatchApp) -> None:
         text = screen_text(app)
         for words in ("Ping", "Pause", "Filter", "Sources", "ping_stale"):
             assert words in text
+        # Enter opens a worker's detail: the table's own Enter must not hide it
+        assert any("enter" in line.lower() and "Detail" in line for line in text.splitlines())
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -251,3 +254,24 @@ async def test_read_only_shows_holder_and_reloads_instead_of_polling(tmp_path: o
             assert engine.polled == []
     finally:
         polling.RELOAD_EVERY = polling_every
+
+
+async def test_the_detail_title_shows_the_workers_local_time_as_the_clock_moves(
+    engine: Any, scheduler: Any
+) -> None:
+    from datetime import timedelta
+
+    from tui_fakes import NOW
+
+    moments = [NOW]
+    app = build_app(engine, scheduler=scheduler, clock=lambda: moments[-1], display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.open_detail("eve")
+        await pilot.pause()
+        local = NOW.astimezone(ZoneInfo("Asia/Manila"))
+        assert f"Asia/Manila {local:%H:%M}" in screen_text(app)
+        moments.append(NOW + timedelta(minutes=7))
+        app.tick()
+        await pilot.pause()
+        later = (NOW + timedelta(minutes=7)).astimezone(ZoneInfo("Asia/Manila"))
+        assert f"Asia/Manila {later:%H:%M}" in screen_text(app)

@@ -255,6 +255,8 @@ def health(now: datetime = NOW) -> list[SourceHealth]:
 class FakeSource:
     type_name = "fake"
     default_interval = 60.0
+    can_stop_timer = False
+    can_wait_for_change = False
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -13,7 +13,7 @@ on success, and on failure stays open with each channel's error, where
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -26,6 +26,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 
 from farwatch.actions.ping import PingPlan, PingResult, plan_message, send_ping
 from farwatch.actions.templates import TemplateError, load_templates
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.widgets.safe import clean, safe_text
 
@@ -100,7 +101,7 @@ class ComposeScreen(ModalScreen[ComposeOutcome]):
         Binding("escape", "cancel", "Cancel", id="cancel_ping"),
     ]
 
-    def __init__(self, engine: Any, statuses: list[WorkerStatus]) -> None:
+    def __init__(self, engine: EngineLike, statuses: list[WorkerStatus]) -> None:
         super().__init__()
         self.engine = engine
         self.statuses = list(statuses)

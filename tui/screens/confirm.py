@@ -10,7 +10,7 @@ not be told (the pause itself still stands and is in the log).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from farwatch.actions.pause import PauseResult, pause, resume
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.widgets.safe import clean, safe_text
 
@@ -58,7 +59,7 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
         Binding("n,escape", "cancel", "No", id="confirm_no"),
     ]
 
-    def __init__(self, engine: Any, status: WorkerStatus, action: str) -> None:
+    def __init__(self, engine: EngineLike, status: WorkerStatus, action: str) -> None:
         super().__init__()
         if action not in ("pause", "resume"):
             raise ValueError(f"cannot confirm {action!r}")

@@ -14,8 +14,18 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
-from farwatch.tui.cells import burn_cell, format_hours, humanize_age, state_cell, zone_of
+from farwatch.tui.cells import (
+    age_ago,
+    burn_cell,
+    format_hours,
+    humanize_age,
+    live_age,
+    state_cell,
+    wall_age,
+    zone_of,
+)
 from farwatch.tui.palette import Palette
 from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
@@ -28,7 +38,7 @@ AUDIT_ROWS = 15
 CHART_WIDTH = 30
 
 
-def worker_history(engine: Any, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
+def worker_history(engine: EngineLike, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
     """Check-ins and time entries newest first (empty when the cache cannot be read)."""
     try:
         history = derive.worker_history(engine.snapshot(), worker_id)
@@ -116,7 +126,7 @@ def timeline(checkins: Sequence[CheckIn], now: datetime, palette: Palette) -> Te
         if index:
             text.append("\n")
         text.append(checkin.at.strftime("%a %d %H:%M  "))
-        text.append(f"{humanize_age((now - checkin.at).total_seconds())} ago  ", style="dim")
+        text.append(f"{age_ago((now - checkin.at).total_seconds())}  ", style="dim")
         text.append(f"[{checkin.kind}] ", style=palette.get("spark"))
         text.append_text(safe_text(checkin.subject, "bold", limit=80))
         line = clean(checkin.first_line, 100)
@@ -165,6 +175,7 @@ class DetailScreen(FarwatchScreen):
     def __init__(self, worker_id: str) -> None:
         super().__init__()
         self.worker_id = worker_id
+        self._title_minute: datetime | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
@@ -181,6 +192,26 @@ class DetailScreen(FarwatchScreen):
                 yield Static(id=f"detail-{section}", classes="section", markup=False)
         yield KeyBar()
 
+    def _show_title(self, status: WorkerStatus) -> None:
+        """Name, category, timezone and the worker's local time as of the app's clock."""
+        local = self.fw.now.astimezone(zone_of(status.timezone) or UTC)
+        title = Text.assemble(state_cell(status, self.fw.palette), " ", end="")
+        title.append_text(safe_text(status.name or status.id, "bold", limit=60))
+        title.append(f"  ·  {clean(status.category, 10) or 'no category'}  ·  ")
+        title.append_text(safe_text(status.timezone, limit=40))
+        title.append(f" {local.strftime('%H:%M')}")
+        self._title_minute = local.replace(second=0, microsecond=0)
+        self.query_one("#detail-title", Static).update(title)
+
+    def on_tick(self) -> None:
+        """The local time in the title follows the clock, not the last derive."""
+        status = self.fw.by_id.get(self.worker_id)
+        if status is None:
+            return
+        minute = self.fw.now.astimezone(zone_of(status.timezone) or UTC)
+        if minute.replace(second=0, microsecond=0) != self._title_minute:
+            self._show_title(status)
+
     def on_data(self) -> None:
         fw = self.fw
         status = fw.by_id.get(self.worker_id)
@@ -189,12 +220,7 @@ class DetailScreen(FarwatchScreen):
             return
         now, palette = fw.now, fw.palette
         checkins, entries = worker_history(fw.engine, self.worker_id)
-        title = Text.assemble(state_cell(status, palette), " ", end="")
-        title.append_text(safe_text(status.name or status.id, "bold", limit=60))
-        title.append(f"  ·  {clean(status.category, 10) or 'no category'}  ·  ")
-        title.append_text(safe_text(status.timezone, limit=40))
-        title.append(f" {status.local_time.strftime('%H:%M')}")
-        self.query_one("#detail-title", Static).update(title)
+        self._show_title(status)
         now_text = Text(end="")
         now_text.append("Task: ", style="bold")
         now_text.append_text(safe_text(status.task or "—", limit=120))
@@ -204,8 +230,12 @@ class DetailScreen(FarwatchScreen):
         if status.last_checkin is None:
             now_text.append("never")
         else:
-            age = humanize_age((now - status.last_checkin).total_seconds())
-            now_text.append(f"{age} ago", style=palette.checkin(status.checkin_level))
+            now_text.append(age_ago(wall_age(status, now)))
+            if status.checkin_work_age is not None:
+                work = humanize_age(live_age(status, now))
+                now_text.append(
+                    f" ({work} of working time)", style=palette.checkin(status.checkin_level)
+                )
             now_text.append("  ")
             now_text.append_text(safe_text(status.last_checkin_subject, "italic", limit=80))
         if status.paused:

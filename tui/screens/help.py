@@ -55,4 +55,13 @@ class HelpScreen(ModalScreen[None]):
             seen.add(binding.id)
             label = self.app.get_key_display(binding)
             table.add_row(Text(label), Text(binding.description), Text(binding.id or ""))
+        # A focused widget can shadow a screen key (the table's own Enter hides
+        # "Enter  Detail"); the screen's keys are listed all the same.
+        for declared in type(below).BINDINGS:
+            if not isinstance(declared, Binding) or not declared.id or not declared.description:
+                continue
+            if declared.id not in seen and declared.show:
+                seen.add(declared.id)
+                label = self.app.get_key_display(declared)
+                table.add_row(Text(label), Text(declared.description), Text(declared.id))
         return table

@@ -22,6 +22,7 @@ from farwatch.tui import cells
 from farwatch.tui.cells import ColumnSpec, build_cells, cell_signature, plan_columns
 from farwatch.tui.ordering import GROUP_PREFIX, SortMode, category_of, ordered_keys
 from farwatch.tui.palette import PLAIN, Palette
+from farwatch.tui.textual_compat import put_cell
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import safe_text
 
@@ -302,8 +303,7 @@ class WorkerTable(DataTable[Text]):
         if signatures is None or signatures.get(column) == signature:
             return
         row_key = RowKey(key)
-        self._data[row_key][ColumnKey(column)] = text
-        self._update_count += 1  # invalidates DataTable's render caches
+        put_cell(self, row_key, ColumnKey(column), text)
         coordinate = Coordinate(self.get_row_index(row_key), self.get_column_index(column))
         self.refresh_coordinate(coordinate)
         signatures[column] = signature

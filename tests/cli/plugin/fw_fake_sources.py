@@ -26,7 +26,6 @@ class FileSource(Source):
     type_name: ClassVar[str] = "fakefile"
     description: ClassVar[str] = "reads a JSON file (tests only)"
     default_interval: ClassVar[float] = 120.0
-    provides_roster: ClassVar[bool] = True
     options: ClassVar[tuple[Option, ...]] = (
         Option("path", kind="path", required=True, help="the JSON file to read"),
         Option("token_env", kind="env", help="variable holding a token"),

@@ -1,16 +1,36 @@
-"""Partial updates write only the dirty cells, and the screen ends up the same."""
+"""Textual's internals farwatch relies on keep their shape, and the pin is the installed version.
+
+Partial updates write only the dirty cells, and the screen ends up the same;
+a cell written in place shows on screen. If a Textual upgrade moves any of the
+internals ``farwatch.tui.textual_compat`` reaches into, these tests fail first.
+"""
 
 from __future__ import annotations
 
+import inspect
 import re
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
-from textual._compositor import ChopsUpdate
+from rich.text import Text
+from textual.app import App, ComposeResult
 from textual.strip import Strip
+from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
+from tui_fakes import screen_text
 
-from farwatch.tui.tight_update import TightChopsUpdate, tighten
+from farwatch.tui.textual_compat import (
+    ChopsUpdate,
+    TightChopsUpdate,
+    TightDisplayApp,
+    put_cell,
+    tighten,
+)
 
 WIDTH = 40
 TOKEN = re.compile(r"\x1b\[(\d+);(\d+)H|\x1b\[[\d;]*m|(\n)|(.)", re.S)
@@ -79,3 +99,52 @@ def test_only_partial_updates_are_replaced() -> None:
     assert tighten(None) is None
     full = object()
     assert tighten(full) is full
+
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+
+def test_textual_is_pinned_to_the_installed_version() -> None:
+    dependencies = tomllib.loads(PYPROJECT.read_text())["project"]["dependencies"]
+    pins = [d for d in dependencies if d.replace(" ", "").startswith("textual==")]
+    assert pins == ["textual==8.2.8"], "Textual must be pinned exactly (textual_compat)"
+    assert version("textual") == "8.2.8", "installed Textual differs from the pin"
+
+
+def test_chops_update_still_has_the_fields_tight_updates_read() -> None:
+    names = list(inspect.signature(ChopsUpdate.__init__).parameters)
+    assert names[1:4] == ["chops", "spans", "chop_ends"], names
+    update = two_line_update([(0, 0, 4)])
+    assert isinstance(update.chops[0], dict) and update.spans == [(0, 0, 4)]
+    assert update.chop_ends == [[28, WIDTH], [28, WIDTH]]
+    assert callable(getattr(ChopsUpdate, "render_segments", None))
+
+
+def test_app_display_is_still_the_method_frames_pass_through() -> None:
+    names = list(inspect.signature(App._display).parameters)
+    assert names == ["self", "screen", "renderable"], names
+    assert "_display" in TightDisplayApp.__dict__
+
+
+class OneTable(App[None]):
+    def compose(self) -> ComposeResult:
+        table: DataTable[Text] = DataTable()
+        table.add_column("Task", key="task")
+        table.add_row(Text("before"), key="ana")
+        yield table
+
+
+@pytest.mark.anyio
+async def test_a_cell_put_in_place_shows_and_datatable_internals_keep_their_shape() -> None:
+    app = OneTable()
+    async with app.run_test(size=(40, 6)) as pilot:
+        table: DataTable[Text] = app.query_one(DataTable)
+        assert isinstance(table._data, dict) and isinstance(table._update_count, int)
+        assert table._data[RowKey("ana")][ColumnKey("task")].plain == "before"
+        count = table._update_count
+        put_cell(table, RowKey("ana"), ColumnKey("task"), Text("after"))
+        assert table._update_count == count + 1
+        table.refresh()
+        await pilot.pause()
+        assert table.get_cell("ana", "task").plain == "after"
+        assert "after" in screen_text(app) and "before" not in screen_text(app)

@@ -1,0 +1,74 @@
+"""What `farwatch check` can tell about the dashboard's settings without opening it.
+
+The dashboard itself is lenient: an unknown theme falls back to the default
+and an unknown binding id in ``[ui.keys]`` rebinds nothing. That is right for
+a dashboard that must open, and wrong for ``check``, whose job is to say
+"Config OK" only for a config that does what the owner wrote.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from textual.binding import Binding
+from textual.theme import BUILTIN_THEMES
+
+from farwatch.state.settings import UiSettings
+from farwatch.themes import FARWATCH_THEMES
+from farwatch.tui.app import FarwatchApp
+from farwatch.tui.screens.audit_log import AuditLogScreen
+from farwatch.tui.screens.compose import ComposeScreen
+from farwatch.tui.screens.confirm import ConfirmScreen
+from farwatch.tui.screens.detail import DetailScreen
+from farwatch.tui.screens.help import HelpScreen
+from farwatch.tui.screens.main import MainScreen
+from farwatch.tui.screens.sources import SourcesScreen
+
+SCREENS_WITH_KEYS = (
+    FarwatchApp,
+    MainScreen,
+    DetailScreen,
+    SourcesScreen,
+    AuditLogScreen,
+    HelpScreen,
+    ComposeScreen,
+    ConfirmScreen,
+)
+
+
+def binding_ids() -> set[str]:
+    """Every id ``[ui.keys]`` may rebind."""
+    return {
+        binding.id
+        for owner in SCREENS_WITH_KEYS
+        for binding in owner.BINDINGS
+        if isinstance(binding, Binding) and binding.id
+    }
+
+
+def theme_names() -> set[str]:
+    return {theme.name for theme in FARWATCH_THEMES} | set(BUILTIN_THEMES)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, sorted(choices), n=1)
+    return f' (did you mean "{close[0]}"?)' if close else ""
+
+
+def ui_problems(ui: UiSettings) -> list[str]:
+    """One line per setting the dashboard would quietly ignore, naming the key."""
+    problems = []
+    themes = theme_names()
+    if ui.theme not in themes:
+        problems.append(
+            f'ui.theme: unknown theme "{ui.theme}"{_suggest(ui.theme, themes)}; '
+            f"expected one of: {', '.join(sorted(themes))}"
+        )
+    ids = binding_ids()
+    for binding_id in sorted(set(ui.keys) - ids):
+        problems.append(
+            f"ui.keys.{binding_id}: unknown binding id{_suggest(binding_id, ids)}; "
+            "the ids are listed by ? in the dashboard"
+        )
+    return problems
