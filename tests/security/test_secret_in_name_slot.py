@@ -39,7 +39,9 @@ def test_a_secret_in_an_env_key_is_a_config_error_that_does_not_echo_it(
             assert value[:8] not in path.read_text(errors="replace")
 
 
-@pytest.mark.parametrize("name", ["FARWATCH_CLOCKIFY_KEY", "CLOCKIFY_KEY_2", "my_token", "Harvest_Token"])
+@pytest.mark.parametrize(
+    "name", ["FARWATCH_CLOCKIFY_KEY", "CLOCKIFY_KEY_2", "my_token", "Harvest_Token"]
+)
 def test_ordinary_variable_names_are_accepted(tmp_path: Path, name: str) -> None:
     config = tmp_path / "config.toml"
     config.write_text(
