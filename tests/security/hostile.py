@@ -119,7 +119,11 @@ class Hostile:
         self._server.hostile = self
         self.scheme = "http"
         if tls is not None:
-            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self._server.socket = tls.wrap_socket(  # handshakes in each handler thread,
+                self._server.socket,  # so a client that never speaks TLS blocks no one
+                server_side=True,
+                do_handshake_on_connect=False,
+            )
             self.scheme = "https"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()

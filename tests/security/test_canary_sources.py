@@ -44,8 +44,8 @@ path = "{root / "data" / "cache.json"}"
 type = "sheet"
 name = "roster"
 url = "{base}/roster.csv"
-timeout = "1s"
-connect_timeout = "1s"
+timeout = "3s"
+connect_timeout = "3s"
 
 [[sources]]
 type = "clockify"
@@ -54,7 +54,7 @@ workspace = "w1"
 api_key_env = "FW_CLOCKIFY"
 base_url = "{base}/api/v1"
 reports_url = "{base}/reports"
-timeout = "1s"
+timeout = "3s"
 
 [[sources]]
 type = "toggl"
@@ -63,7 +63,7 @@ workspace = "7"
 api_key_env = "FW_TOGGL"
 base_url = "{base}/api/v9"
 reports_url = "{base}/reports/api/v3"
-timeout = "1s"
+timeout = "3s"
 
 [[sources]]
 type = "harvest"
@@ -71,7 +71,7 @@ name = "harvest"
 account = "123"
 api_key_env = "FW_HARVEST"
 base_url = "{base}/v2"
-timeout = "1s"
+timeout = "3s"
 
 [[sources]]
 type = "imap"
@@ -81,7 +81,7 @@ port = {imap_port}
 username = "owner"
 password_env = "FW_IMAP"
 tls = "none"
-timeout = "1s"
+timeout = "3s"
 """
 
 
