@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from farwatch.actions.ping import PingResult, plan_message, send_ping
-from farwatch.actions.workers import describe, resolve_worker
+from farwatch.actions.workers import describe, status_of
 from farwatch.sources.base import Source, SourceError, TimerNotRunning
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
@@ -52,6 +52,17 @@ class PauseResult:
             return False
         return self.notice is None or self.notice.ok or self.notice.status == "no_channel"
 
+    def preview(self) -> str:
+        """A dry run told as what confirming will do: ``Will mark …; will stop …``.
+
+        ``describe`` speaks of a dry run in the conditional ("would"); a
+        confirmation dialog speaks in the future, in every part alike.
+        """
+        parts = self.describe().removeprefix("dry run: ").split("; ")
+        parts = [p.replace("would not ", "will not ").replace("would ", "will ") for p in parts]
+        sentence = "; ".join(parts)
+        return sentence[:1].upper() + sentence[1:]
+
     def describe(self) -> str:
         who = describe(self.worker)
         verb = {"pause": "paused", "auto_pause": "auto-paused", "resume": "resumed"}[self.action]
@@ -63,11 +74,12 @@ class PauseResult:
             head = f"dry run: would mark {who} {verb}"
         else:
             head = f"{verb} {who}"
+        preview = self.status == "dry_run"  # every part in one tense: "would ..."
         parts = [head]
         for t in self.timers:
             words = {
                 "stopped": "timer stopped",
-                "not_running": "no timer running",
+                "not_running": "no timer to stop" if preview else "no timer running",
                 "failed": "could not stop the timer",
                 "planned": "would stop the timer",
             }[t.outcome]
@@ -75,7 +87,8 @@ class PauseResult:
         if self.notice is not None:
             n = self.notice
             if n.status == "no_channel":
-                parts.append(f"worker not told: {n.reason}")
+                told = "would not tell the worker" if preview else "worker not told"
+                parts.append(f"{told}: {n.reason}")
             elif n.status == "dry_run":
                 where = ", ".join(c.label for c in n.plan.usable_channels)
                 parts.append(f"would tell the worker by {where}")
@@ -193,12 +206,6 @@ def _notify(
     return result
 
 
-def _resolve(engine: EngineLike, worker: WorkerStatus | str) -> WorkerStatus:
-    if isinstance(worker, WorkerStatus):
-        return worker
-    return resolve_worker(engine.statuses(), worker)
-
-
 def pause(
     engine: EngineLike,
     worker: WorkerStatus | str,
@@ -217,7 +224,7 @@ def pause(
         UnknownWorker, AmbiguousWorker: the query does not name one worker.
         OSError: the audit log cannot be written (then nothing was done).
     """
-    status = _resolve(engine, worker)
+    status = status_of(engine, worker)
     path = engine.settings.audit_file
     already = status.id in audit.paused_workers(path)
     entries: list[AuditEntry] = []
@@ -255,7 +262,7 @@ def resume(
         UnknownWorker, AmbiguousWorker: the query does not name one worker.
         OSError: the audit log cannot be written.
     """
-    status = _resolve(engine, worker)
+    status = status_of(engine, worker)
     path = engine.settings.audit_file
     if status.id not in audit.paused_workers(path):
         return PauseResult("resume", status, "not_paused")

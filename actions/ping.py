@@ -22,7 +22,7 @@ from typing import Literal
 from farwatch.actions import channels as channels_mod
 from farwatch.actions.channels import Channel, ChannelResult
 from farwatch.actions.templates import Message, choose_template, load_templates, render
-from farwatch.actions.workers import ActionError, describe, resolve_worker
+from farwatch.actions.workers import ActionError, describe, status_of
 from farwatch.state import audit
 from farwatch.state.audit import AuditEntry
 from farwatch.state.clock import Clock
@@ -104,12 +104,6 @@ class PingResult:
         return f"ping to {who} not sent: {self.reason}"
 
 
-def _status_of(engine: EngineLike, worker: WorkerStatus | str) -> WorkerStatus:
-    if isinstance(worker, WorkerStatus):
-        return worker
-    return resolve_worker(engine.statuses(), worker)
-
-
 def plan_message(
     settings: Settings,
     clock: Clock,
@@ -157,7 +151,7 @@ def plan_ping(
         UnknownWorker, AmbiguousWorker: the query does not name one worker.
         TemplateError: unknown template name or a bad configured template.
     """
-    status = _status_of(engine, worker)
+    status = status_of(engine, worker)
     return plan_message(engine.settings, engine.clock, status, template, message)
 
 

@@ -185,8 +185,16 @@ def values_for(status: WorkerStatus, reason: str = "") -> dict[str, str]:
         "period": _PERIOD_WORDS.get(status.cap_period, status.cap_period or "the period"),
         "burn": f"{round(status.burn * 100)}%" if status.burn is not None else "n/a",
         "last_checkin": _age(status.checkin_work_age or status.checkin_age),
-        "reason": strip_control(reason).strip(),
+        "reason": _reason_sentence(reason),
     }
+
+
+def _reason_sentence(reason: str) -> str:
+    """``Reason: holiday.``: the owner's words as a sentence, not glued onto the last one."""
+    text = " ".join(strip_control(reason).split())
+    if not text:
+        return ""
+    return f"Reason: {text}" + ("" if text[-1] in ".!?" else ".")
 
 
 def render(

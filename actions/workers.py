@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
 
@@ -66,6 +67,13 @@ def resolve_worker(statuses: Iterable[WorkerStatus], query: str) -> WorkerStatus
     known = ", ".join(describe(s) for s in rows[:12]) or "the roster is empty"
     more = f" and {len(rows) - 12} more" if len(rows) > 12 else ""
     raise UnknownWorker(f"no worker matches {strip_control(query)!r}; known: {known}{more}")
+
+
+def status_of(engine: EngineLike, worker: WorkerStatus | str) -> WorkerStatus:
+    """``worker`` itself, or the worker the query names (see ``resolve_worker``)."""
+    if isinstance(worker, WorkerStatus):
+        return worker
+    return resolve_worker(engine.statuses(), worker)
 
 
 def _ambiguous(query: str, matches: Sequence[WorkerStatus]) -> AmbiguousWorker:

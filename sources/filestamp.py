@@ -4,12 +4,16 @@ A stat (size + mtime) answers most polls without opening the file; a content
 hash answers the rest (a file touched or rewritten with the same bytes), so an
 unchanged file costs nothing downstream. A file modified within the last two
 seconds is not trusted to its stat alone: a rewrite within the same mtime
-tick with the same size would otherwise go unnoticed.
+tick with the same size would otherwise go unnoticed. Only a regular file is
+ever opened, without blocking, and its size cap counts the bytes actually read
+(``farwatch.sources.localfile``): a ``path`` at a FIFO or ``/dev/zero`` is a
+clear error, not a hang.
 """
 
 from __future__ import annotations
 
 import hashlib
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from farwatch.sources.base import SourceError
+from farwatch.sources.localfile import NotRegularFile, kind_of, read_regular
 from farwatch.sources.model import Cursor
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -45,6 +50,8 @@ def read_if_changed(
     target = hashlib.sha256(str(path).encode("utf-8", "replace")).hexdigest()[:16]
     same = cursor.get("target") == target
     st = _io(lambda: path.stat(), path, what, source)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_regular(source, what, path, kind_of(st.st_mode))
     stamp: dict[str, Any] = {"target": target, "size": st.st_size, "mtime_ns": st.st_mtime_ns}
     settled = now.timestamp() - st.st_mtime_ns / 1e9 > _RACY
     if (
@@ -55,13 +62,10 @@ def read_if_changed(
     ):
         return FileRead(None, dict(cursor))
     if st.st_size > MAX_FILE_BYTES:
-        raise SourceError(
-            f"{source}: {what} {path} is larger than 10 MB",
-            title="file too large",
-            kind="parse",
-            retryable=False,
-        )
-    data = _io(path.read_bytes, path, what, source)
+        raise _too_large(source, what, path)
+    data, _st = _io(lambda: read_regular(path, MAX_FILE_BYTES), path, what, source)
+    if len(data) > MAX_FILE_BYTES:  # grew, or a file whose size says nothing (/proc)
+        raise _too_large(source, what, path)
     digest = hashlib.sha256(data).hexdigest()
     stamp.update(settled=settled, sha256=digest)
     if same and cursor.get("sha256") == digest:
@@ -69,9 +73,28 @@ def read_if_changed(
     return FileRead(data, stamp)
 
 
+def _too_large(source: str, what: str, path: Path) -> SourceError:
+    return SourceError(
+        f"{source}: {what} {path} is larger than 10 MB",
+        title="file too large",
+        kind="parse",
+        retryable=False,
+    )
+
+
+def _not_regular(source: str, what: str, path: Path, kind: str) -> SourceError:
+    return SourceError(
+        f"{source}: {what} {path} is {kind}, not a regular file; farwatch reads only files",
+        title="not a file",
+        kind="io",
+    )
+
+
 def _io(step: Callable[[], T], path: Path, what: str, source: str) -> T:
     try:
         return step()
+    except NotRegularFile as exc:
+        raise _not_regular(source, what, path, exc.what) from None
     except FileNotFoundError:
         raise SourceError(
             f"{source}: {what} {path} does not exist", title="file missing", kind="file"

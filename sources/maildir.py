@@ -10,13 +10,15 @@ the files still present, so 5,000 messages cost ~60 KB and one directory scan
 per poll; only new files are opened.
 
 Files are never moved, renamed or flagged: the Maildir belongs to the owner's
-mail client.
+mail client. Only regular files are opened, without blocking; a FIFO, device
+or socket in ``new/`` or ``cur/`` is skipped and counted in a warning.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from farwatch.sources.base import Option, Source, SourceError
+from farwatch.sources.localfile import NotRegularFile, read_regular
 from farwatch.sources.mailparse import checkin_from, summarize
 from farwatch.sources.model import CheckIn, Cursor, FetchResult
 
@@ -33,6 +36,7 @@ _DIGEST = 6
 _SYNC_LAG = timedelta(hours=1)
 """A top Received: header this much older than the file means it was synced late."""
 _SHOWN = 3
+NOT_A_FILE = "not a file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,15 @@ def name_time(filename: str) -> datetime | None:
         return datetime.fromtimestamp(int(head), UTC)
     except (OverflowError, OSError, ValueError):
         return None
+
+
+def _special(item: os.DirEntry[str]) -> bool:
+    """A FIFO, device or socket (following links); folders and files are not special."""
+    try:
+        mode = item.stat().st_mode
+    except OSError:
+        return False  # gone or a dangling link: the read decides
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _digest(unique: str) -> str:
@@ -98,7 +111,7 @@ class MaildirSource(Source):
             SourceError: config (no path / not a Maildir), io (missing or
                 unreadable folder).
         """
-        entries = self._scan()
+        entries, skipped = self._scan()
         seen = _unpack(cursor.get("seen"))
         bad = _unpack(cursor.get("bad"))
         present = {e.digest for e in entries}
@@ -111,6 +124,9 @@ class MaildirSource(Source):
             outcome = self._read(entry, now)
             if outcome is None:
                 continue  # moved or deleted while we looked; the next scan finds it
+            if outcome is NOT_A_FILE:
+                skipped += 1
+                continue
             done.add(entry.digest)
             if isinstance(outcome, CheckIn):
                 checkins.append(outcome)
@@ -121,6 +137,12 @@ class MaildirSource(Source):
         bad &= present
         checkins.sort(key=lambda c: (c.at, c.key))
         warnings = []
+        if skipped:
+            many = skipped != 1
+            warnings.append(
+                f"skipped {skipped} entr{'ies' if many else 'y'} in {self.path} that "
+                f"{'are' if many else 'is'} not a regular file (a FIFO, device or socket)"
+            )
         if bad:
             example = f" (e.g. {', '.join(new_bad[:_SHOWN])})" if new_bad else ""
             warnings.append(
@@ -134,7 +156,8 @@ class MaildirSource(Source):
             warnings=warnings,
         )
 
-    def _scan(self) -> list[_Entry]:
+    def _scan(self) -> tuple[list[_Entry], int]:
+        """The messages in new/ and cur/, and how many entries are not files at all."""
         if not str(self.config.get("path") or "").strip():
             raise SourceError(
                 f"{self.name}: no path configured (the Maildir folder holding cur/ and new/)",
@@ -156,11 +179,15 @@ class MaildirSource(Source):
                 retryable=False,
             )
         entries: list[_Entry] = []
+        skipped = 0
         for folder in ("new", "cur"):
             try:
                 with os.scandir(self.path / folder) as it:
                     for item in it:
                         if item.name.startswith("."):
+                            continue
+                        if _special(item):
+                            skipped += 1
                             continue
                         unique = unique_name(item.name)
                         entries.append(_Entry(folder, item.name, unique, _digest(unique)))
@@ -173,19 +200,21 @@ class MaildirSource(Source):
                     title="folder unreadable",
                     kind="file",
                 ) from None
-        return entries
+        return entries, skipped
 
-    def _read(self, entry: _Entry, now: datetime) -> CheckIn | bool | None:
-        """The check-in, False when the message has no sender, None when the file went away."""
+    def _read(self, entry: _Entry, now: datetime) -> CheckIn | bool | str | None:
+        """The check-in, False when the message has no sender, None when the file went
+        away, ``NOT_A_FILE`` when it is (or became) a FIFO, device or socket."""
         path = self.path / entry.folder / entry.name
         try:
-            with open(path, "rb") as handle:
-                st = os.fstat(handle.fileno())
-                raw = handle.read(READ_LIMIT)
-        except (FileNotFoundError, IsADirectoryError):
+            raw, st = read_regular(path, READ_LIMIT)
+        except NotRegularFile as exc:
+            return None if exc.what == "a folder" else NOT_A_FILE
+        except FileNotFoundError:
             return None
         except OSError:
             return False
+        raw = raw[:READ_LIMIT]
         try:
             mail = summarize(raw)
         except Exception:  # never let one message stop the poll

@@ -8,16 +8,13 @@ defaults here instead of trusting every key to be present.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
 from farwatch.sources.base import Option, SourceError
+from farwatch.sources.durations import parse_duration
 from farwatch.sources.redact import redact
 from farwatch.sources.text import strip_control
-
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 
 def option_value(config: Mapping[str, Any], options: tuple[Option, ...], name: str) -> Any:
@@ -32,7 +29,10 @@ def option_value(config: Mapping[str, Any], options: tuple[Option, ...], name: s
 
 
 def as_seconds(value: Any, *, name: str, source: str) -> float:
-    """Accept seconds (int/float) or a short duration string such as ``"90s"``.
+    """Seconds (int/float, as the config hands them over) or a duration string.
+
+    Strings follow the config's grammar (``farwatch.sources.durations``):
+    ``"90s"`` and ``"1h30m"``, never a bare ``"90"``.
 
     Raises:
         SourceError: (config, not retryable) naming the option.
@@ -42,9 +42,10 @@ def as_seconds(value: Any, *, name: str, source: str) -> float:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return float(match.group(1)) * _UNITS[match.group(2) or "s"]
+        try:
+            return parse_duration(value)
+        except ValueError:
+            pass
     raise _bad(source, name, value)
 
 
@@ -71,7 +72,7 @@ def clean_text(value: Any, limit: int = 500) -> str:
 
 def _bad(source: str, name: str, value: Any) -> SourceError:
     return SourceError(
-        f"{source}: option {name} must be a duration such as 30s or 5m, got {value!r}",
+        f"{source}: option {name} must be a duration such as 30s, 5m or 1h30m, got {value!r}",
         title="bad option",
         kind="config",
         retryable=False,

@@ -375,11 +375,13 @@ class Cache:
 
     def close(self) -> None:
         """Release the writer lock. Uncommitted changes are dropped, by design:
-        only ``commit`` decides what is durable."""
+        only ``commit`` decides what is durable. A closed cache is read-only, so
+        a poll that outlived its process's shutdown cannot write without the lock."""
         self._storage.close()
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+        self.read_only = True
 
     def __enter__(self) -> Cache:
         return self

@@ -42,6 +42,7 @@ from farwatch.state.config_types import (
     parse_timezone,
 )
 from farwatch.state.settings import (
+    DEFAULT_RETENTION,
     CacheSettings,
     ImChannelSettings,
     NudgeSettings,
@@ -267,7 +268,7 @@ class _Validator(SourcesReader):
         t = self._section(top, "cache")
         cache = CacheSettings(
             path=t.get("path", self.path, default_cache_path()),
-            retention=t.get("retention", self.duration(3600), 90 * 86400.0),
+            retention=t.get("retention", self.duration(3600), DEFAULT_RETENTION),
         )
         t.finish(("path", "retention"))
         return cache

@@ -1,7 +1,7 @@
 """Validating ``[[sources]]`` tables against each source class's declared options.
 
 Each table's ``type`` picks a class through the entry-point registry; its other
-keys must be ``name``, ``interval`` or one of the class's ``options``, coerced
+keys must be ``name``, ``interval``, ``deadline`` or one of the class's ``options``, coerced
 by ``Option.kind``. An ``env`` option ``<x>_env`` may instead be given as
 ``<x>_keyring = "service/username"``. Names default to the type, suffixed
 ``-2``, ``-3``... when several sources share a type; explicit names must be
@@ -21,7 +21,7 @@ from farwatch.state.config_reader import ConfigError, Reader, Table, is_secret_k
 from farwatch.state.config_types import DURATION_EXPECTED, parse_duration
 from farwatch.state.settings import SourceSettings
 
-RESERVED_SOURCE_KEYS = ("type", "name", "interval")
+RESERVED_SOURCE_KEYS = ("type", "name", "interval", "deadline")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -84,10 +84,13 @@ class SourcesReader(Reader):
                 name, n = f"{type_name}-{n}", n + 1
             taken.add(name)
         interval = t.get("interval", self.duration(1), float(cls.default_interval))
+        deadline = t.get("deadline", self.duration(1), None)
         options = self._options(t, type_name, cls.options)
         known = (*RESERVED_SOURCE_KEYS, *_option_keys(cls.options))
         t.finish(known, f'a "{type_name}" source')
-        return SourceSettings(type=type_name, name=name, interval=interval, options=options)
+        return SourceSettings(
+            type=type_name, name=name, interval=interval, options=options, deadline=deadline
+        )
 
     def _options(self, t: Table, type_name: str, declared: tuple[Option, ...]) -> dict[str, Any]:
         options: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from farwatch.sources.base import Option, Source
 from farwatch.sources.registry import load_source_class, source_types
 from farwatch.state.config_types import format_duration
+from farwatch.state.settings import DEFAULT_RETENTION
 
 # The order an owner usually sets things up in: roster, check-ins, timers.
 PREFERRED_ORDER = ("sheet", "maildir", "imap", "timesheet", "clockify", "toggl", "harvest")
@@ -58,7 +59,7 @@ cap_period = "week"         # what cap_hours is per: "day", "week", "month" or "
 # Where farwatch keeps what it has fetched (default: in your user data dir).
 # path = "~/.local/share/farwatch/cache.json"
 # How long check-ins and time entries are kept.
-retention = "90d"
+retention = "<retention>"
 
 [audit]
 # The append-only log of every ping, pause and resume (default: beside the cache).
@@ -100,6 +101,8 @@ SOURCES_INTRO = """
 #   type      which kind of source (required)
 #   name      a unique name for it (default: the type; "imap-2" for a second imap)
 #   interval  how often to poll it
+#   deadline  the longest one poll may take before it is abandoned and counted as
+#             failed (default: 4 x the source's timeout, at most 3m; else 2m)
 # plus the options of its type, listed below. Uncomment and edit a block to use it;
 # "optional" lines describe keys you may add.
 """
@@ -115,7 +118,8 @@ def render_template(types: Iterable[str] | None = None) -> str:
         except (LookupError, ImportError):
             continue  # a broken plugin gets no example; "farwatch check" reports it
         blocks.append(source_example(cls, name))
-    return HEADER + SOURCES_INTRO + "".join(blocks)
+    header = HEADER.replace("<retention>", format_duration(DEFAULT_RETENTION))
+    return header + SOURCES_INTRO + "".join(blocks)
 
 
 def _ordered(names: list[str]) -> list[str]:

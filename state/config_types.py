@@ -6,48 +6,18 @@ parsers ``derive`` uses), so whatever the config accepts, status understands.
 Each parser raises ``ValueError`` with the expectation in words (what a user
 should have written); ``farwatch.state.config`` adds the file and key path.
 
-Durations are strings of number+unit parts in falling order: ``"45s"``,
-``"90m"``, ``"2h"``, ``"1h30m"``, ``"2d"``, ``"1.5h"``. A bare number is
-rejected on purpose: ``checkin_warn = 2`` could mean two seconds or two hours,
-and guessing wrong hides stale workers.
+Durations follow the one grammar of ``farwatch.sources.durations``, which the
+sources' options use too.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from farwatch.sources import envref
+from farwatch.sources.durations import DURATION_EXPECTED as DURATION_EXPECTED
+from farwatch.sources.durations import parse_duration as parse_duration
 from farwatch.state import workhours
-
-DURATION_EXPECTED = 'a duration like "90m" or "2h"'
-
-_UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
-_PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])")
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in a duration string such as ``"1h30m"``.
-
-    Raises:
-        ValueError: for anything else, including bare numbers.
-    """
-    s = text.strip().lower()
-    pos = 0
-    total = 0.0
-    last_rank = -1
-    for match in _PART.finditer(s):
-        if match.start() != pos:
-            break
-        rank = "dhms".index(match.group(2))
-        if rank <= last_rank:
-            raise ValueError(DURATION_EXPECTED)
-        last_rank = rank
-        total += float(match.group(1)) * _UNITS[match.group(2)]
-        pos = match.end()
-    if not s or pos != len(s.rstrip()) or last_rank < 0:
-        raise ValueError(DURATION_EXPECTED)
-    return total
 
 
 def format_duration(seconds: float) -> str:

@@ -18,8 +18,10 @@ from farwatch.sources.registry import load_source_class
 from farwatch.state import audit
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock, system_clock
+from farwatch.state.deadline import deadlines_for
 from farwatch.state.derive import derive_statuses, unmatched_counts
-from farwatch.state.poller import PollOutcome, poll_sources
+from farwatch.state.engine_api import Refresh
+from farwatch.state.poller import PollOutcome, fetch_running, poll_sources
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
@@ -61,6 +63,10 @@ class Engine:
         }
         for name, source in self.sources.items():
             self.intervals.setdefault(name, source.default_interval)
+        self.deadlines: dict[str, float] = deadlines_for(
+            self.sources, {s.name: s.deadline for s in settings.sources}
+        )
+        """Wall-clock seconds each source's fetch may take (see ``farwatch.state.deadline``)."""
         self.notices: list[str] = []
         self._cache: Cache | None = None
         self._lock = threading.Lock()
@@ -76,12 +82,21 @@ class Engine:
         self.notices.extend(cache.notices)
 
     def close(self) -> None:
+        """Close the sources and the cache; never waits for a hung fetch.
+
+        A source whose fetch is still running (abandoned at its deadline, or cut
+        short by quitting) is not closed: closing it could block on the same
+        dead connection. Its daemon thread ends with the process.
+        """
         for source in self.sources.values():
+            if fetch_running(source):
+                continue
             with contextlib.suppress(Exception):  # closing must never mask the real exit
                 source.close()
-        if self._cache is not None:
-            self._cache.close()
-            self._cache = None
+        with self._lock:  # not in the middle of a poll's commit
+            if self._cache is not None:
+                self._cache.close()
+                self._cache = None
 
     def __enter__(self) -> Engine:
         if self._cache is None:
@@ -126,7 +141,12 @@ class Engine:
             before = self.cache.health()
         # The lock guards the cache only; fetches of different sources overlap.
         outcomes = poll_sources(
-            sources, self.cache, self.clock, intervals=self.intervals, cache_lock=self._lock
+            sources,
+            self.cache,
+            self.clock,
+            deadline=self.deadlines,
+            intervals=self.intervals,
+            cache_lock=self._lock,
         )
         self._audit_source_changes(outcomes, before)
         return outcomes
@@ -191,6 +211,17 @@ class Engine:
         with self._lock:
             known = self.cache.health()
             snapshot = self.cache.snapshot()
+        return self._health_rows(known, snapshot)
+
+    def refresh(self, now: datetime | None = None) -> Refresh:
+        """Statuses and health from one snapshot: what each dashboard refresh reads."""
+        snapshot = self.snapshot()
+        statuses = derive_statuses(snapshot, self.settings, now or self.clock())
+        return Refresh(snapshot, statuses, self._health_rows(snapshot.health, snapshot))
+
+    def _health_rows(
+        self, known: dict[str, SourceHealth], snapshot: CacheSnapshot
+    ) -> list[SourceHealth]:
         unmatched = unmatched_counts(snapshot)
         rows = []
         for name, source in self.sources.items():

@@ -8,6 +8,7 @@ shape. It lives here, in the lowest layer both may import.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -17,6 +18,15 @@ from farwatch.state.poller import PollOutcome
 from farwatch.state.settings import Settings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
+
+
+@dataclass(frozen=True, slots=True)
+class Refresh:
+    """One refresh of the dashboard: statuses and health read from one snapshot."""
+
+    snapshot: CacheSnapshot
+    statuses: list[WorkerStatus]
+    health: list[SourceHealth]
 
 
 class EngineLike(Protocol):
@@ -52,3 +62,5 @@ class EngineLike(Protocol):
     def statuses(self, now: datetime | None = None) -> list[WorkerStatus]: ...
 
     def health(self) -> list[SourceHealth]: ...
+
+    def refresh(self, now: datetime | None = None) -> Refresh: ...

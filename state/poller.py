@@ -6,11 +6,15 @@ last error, failures, next poll, requests) is updated, old records are pruned,
 and the cache is written once. A source that raises anything at all becomes a
 failed outcome with plain words; it never takes the poller down.
 
-``Scheduler`` is the bookkeeping for long-running use (the dashboard, the
-``farwatch poll`` daemon): which sources are due, and never one whose previous
-poll has not finished, so a slow source cannot pile up polls. It holds no
-threads, so the dashboard can drive it from Textual workers and the daemon
-from a plain loop.
+Every fetch has a wall-clock deadline (``farwatch.state.deadline``), enforced
+here and nowhere else, for built-in and plugin sources alike. A fetch still
+running at its deadline is abandoned: the source is reported failed ("no
+complete answer within N s") and backs off like any failure; whatever the
+thread returns later is dropped, never written; and that source is not
+fetched again until the thread has returned, so a hung server holds at most
+one thread. The cache lock is never held during a fetch.
+
+``farwatch.state.schedule.Scheduler`` decides when each source is due.
 """
 
 from __future__ import annotations
@@ -20,16 +24,17 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Future, wait
+from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.model import Cursor, FetchResult
 from farwatch.state import backoff
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock
+from farwatch.state.deadline import default_deadline
 from farwatch.state.snapshot import SourceHealth
 
 
@@ -50,12 +55,15 @@ class PollOutcome:
     """Network requests the fetch made (what rate limits count)."""
     next_poll: datetime | None = None
     """When this source should be polled next (interval, or back-off after a failure)."""
+    delay: float | None = None
+    """Seconds from the end of this poll to the next one (what schedulers count on a
+    monotonic clock; ``next_poll`` is the same instant on the wall clock, for display)."""
     warnings: list[str] = field(default_factory=list)
     """Non-fatal problems the source reported (bad rows, unmatched senders, ...)."""
 
 
-# Sources whose fetch thread is still running after a poll timed out; they are
-# not fetched again until it returns, so a hung server cannot pile up threads.
+# Sources whose fetch thread is still running (possibly abandoned at its deadline);
+# they are not fetched again until it returns, so a hung server cannot pile up threads.
 _running: set[int] = set()
 _running_lock = threading.Lock()
 
@@ -95,8 +103,14 @@ def _fetch(source: Source, cursor: Cursor, now: datetime) -> _Fetched:
         _release(source)
 
 
+def fetch_running(source: Source) -> bool:
+    """Whether a fetch of ``source`` (perhaps one abandoned at its deadline) still runs."""
+    with _running_lock:
+        return id(source) in _running
+
+
 def _start(source: Source, cursor: Cursor, now: datetime) -> Future[_Fetched]:
-    """Fetch in a daemon thread: a fetch hung past the timeout must not keep the
+    """Fetch in a daemon thread: a fetch hung past its deadline must not keep the
     process from exiting (a ThreadPoolExecutor joins its threads at exit)."""
     future: Future[_Fetched] = Future()
     future.set_running_or_notify_cancel()
@@ -123,7 +137,7 @@ def poll_sources(
     cache: Cache,
     clock: Clock,
     *,
-    timeout: float | None = None,
+    deadline: float | Mapping[str, float] | None = None,
     intervals: Mapping[str, float] | None = None,
     policy: backoff.BackoffPolicy = backoff.DEFAULT_POLICY,
     rand: Callable[[], float] = random.random,
@@ -131,13 +145,15 @@ def poll_sources(
 ) -> list[PollOutcome]:
     """Poll ``sources`` once, concurrently; apply, record health, prune, commit once.
 
+    Returns when every fetch has finished or passed its deadline, so within the
+    largest deadline.
+
     Args:
         sources: the sources to poll (names unique).
         cache: an open, writable cache.
         clock: the injected clock; its time is the ``now`` every fetch sees.
-        timeout: seconds to wait for the slowest fetch; a fetch still running
-            then is reported as a timeout (its thread finishes on its own and
-            that source is not fetched again until it has).
+        deadline: wall-clock seconds a fetch may take, for every source or per
+            source name; a source without one gets ``default_deadline``.
         intervals: polling interval per source name (default: the source's own).
         policy, rand: the back-off knobs (tests fix ``rand``).
         cache_lock: held only while the cache is read or changed, not during
@@ -152,22 +168,22 @@ def poll_sources(
     now = clock()
     intervals = intervals or {}
     fetched: dict[str, _Fetched] = {}
-    futures: dict[str, Future[_Fetched]] = {}
     claimed = [s for s in sources if _claim(s)]
     for source in sources:
         if source not in claimed:
             fetched[source.name] = _Fetched(None, _still_running(source.name), 0.0)
-    with guard:
-        cursors = {source.name: cache.cursor(source.name) for source in claimed}
-    for source in claimed:
-        futures[source.name] = _start(source, cursors[source.name], now)
-    if futures:
-        wait(futures.values(), timeout=timeout)
-    for name, future in futures.items():
-        if future.done():
-            fetched[name] = future.result()
-        else:
-            fetched[name] = _Fetched(None, _timed_out(name, timeout), timeout or 0.0)
+    try:
+        with guard:
+            cursors = {source.name: cache.cursor(source.name) for source in claimed}
+    except BaseException:
+        for source in claimed:
+            _release(source)
+        raise
+    started = time.monotonic()
+    limits = {source.name: _deadline_of(source, deadline) for source in claimed}
+    futures = {source.name: _start(source, cursors[source.name], now) for source in claimed}
+    for name in sorted(futures, key=limits.__getitem__):
+        fetched[name] = _result_by(futures[name], started + limits[name], name, limits[name])
     done = clock()
     outcomes = []
     with guard:
@@ -180,6 +196,22 @@ def poll_sources(
     return outcomes
 
 
+def _deadline_of(source: Source, deadline: float | Mapping[str, float] | None) -> float:
+    if isinstance(deadline, int | float):
+        return float(deadline)
+    chosen = deadline.get(source.name) if deadline is not None else None
+    return chosen if chosen is not None else default_deadline(source)
+
+
+def _result_by(future: Future[_Fetched], until: float, name: str, limit: float) -> _Fetched:
+    """The fetch's result if it arrives before ``until`` (monotonic); else it is
+    abandoned: this future is dropped, so nothing it returns can be written."""
+    try:
+        return future.result(timeout=max(0.0, until - time.monotonic()))
+    except TimeoutError:
+        return _Fetched(None, _past_deadline(name, limit), limit)
+
+
 def _still_running(name: str) -> SourceError:
     return SourceError(
         f"{name}: the previous poll has not returned yet; not starting another",
@@ -188,8 +220,12 @@ def _still_running(name: str) -> SourceError:
     )
 
 
-def _timed_out(name: str, timeout: float | None) -> SourceError:
-    return SourceError(f"{name}: no answer within {timeout:g} s", title="timed out", kind="timeout")
+def _past_deadline(name: str, limit: float) -> SourceError:
+    return SourceError(
+        f"{name}: no complete answer within {limit:g} s (its deadline); gave up on it",
+        title="deadline passed",
+        kind="timeout",
+    )
 
 
 def _record(
@@ -234,14 +270,14 @@ def _record(
         health.last_error_kind = error.kind
         health.last_error_at = done
     health.records = cache.record_count(name)
-    health.next_poll = backoff.next_poll(
-        done,
+    delay = backoff.retry_delay(
         interval,
         health.consecutive_failures,
         error if result is None else None,
         policy=policy,
         rand=rand,
     )
+    health.next_poll = done + timedelta(seconds=delay)
     cache.set_health(health)
     return PollOutcome(
         source=name,
@@ -252,6 +288,7 @@ def _record(
         duration=fetched.duration,
         requests=requests,
         next_poll=health.next_poll,
+        delay=delay,
         warnings=list(result.warnings) if result is not None else [],
     )
 
@@ -260,115 +297,3 @@ def _error_requests(error: SourceError | None) -> int:
     """Requests a failed fetch made, when the source said (an optional attribute)."""
     count = getattr(error, "requests", 0)
     return count if isinstance(count, int) else 0
-
-
-class Scheduler:
-    """Which sources are due; never one whose previous poll is still running.
-
-    Pure bookkeeping, no threads and no clock of its own: the caller asks
-    ``due(now)``, calls ``started(name)`` before launching a poll and
-    ``finished(name, outcome)`` when it returns; the next poll time comes from
-    the outcome (interval, or back-off after a failure).
-
-    Args:
-        intervals: polling interval (seconds) per source name, in display order.
-        health: persisted health, so a restart keeps a failing source's back-off.
-    """
-
-    def __init__(
-        self,
-        intervals: Mapping[str, float],
-        *,
-        health: Mapping[str, SourceHealth] | None = None,
-    ) -> None:
-        self.intervals = dict(intervals)
-        self._next: dict[str, datetime | None] = {}
-        self._in_flight: set[str] = set()
-        self._again: set[str] = set()
-        self._last_now: datetime | None = None
-        known = health or {}
-        for name in self.intervals:
-            found = known.get(name)
-            self._next[name] = found.next_poll if found is not None else None
-
-    @property
-    def in_flight(self) -> frozenset[str]:
-        return frozenset(self._in_flight)
-
-    def next_poll(self, name: str) -> datetime | None:
-        """When ``name`` is next due (None: as soon as possible)."""
-        return self._next.get(name)
-
-    def due(self, now: datetime) -> list[str]:
-        """Sources to poll now: their time has come and they are not in flight."""
-        self._last_now = now
-        return [
-            name
-            for name, at in self._next.items()
-            if name not in self._in_flight and (at is None or at <= now)
-        ]
-
-    def next_wakeup(self) -> datetime | None:
-        """The earliest time a source not in flight falls due (None: one is due now
-        or every source is in flight)."""
-        times = [at for name, at in self._next.items() if name not in self._in_flight]
-        if not times or any(at is None for at in times):
-            return None
-        return min(at for at in times if at is not None)
-
-    def started(self, name: str) -> None:
-        """Mark ``name`` as being polled.
-
-        Raises:
-            KeyError: unknown source.
-            RuntimeError: its previous poll has not finished (that is a pile-up).
-        """
-        if name not in self._next:
-            raise KeyError(name)
-        if name in self._in_flight:
-            raise RuntimeError(f"{name} is already being polled")
-        self._in_flight.add(name)
-        self._again.discard(name)
-
-    def finished(self, name: str, outcome: PollOutcome | None = None) -> None:
-        """Mark ``name``'s poll as done and schedule its next one.
-
-        ``outcome`` None (the poll itself blew up) schedules one interval later.
-        """
-        self._in_flight.discard(name)
-        if name not in self.intervals:  # removed while it ran
-            return
-        if name in self._again:
-            self._again.discard(name)
-            self._next[name] = None
-            return
-        if outcome is not None and outcome.next_poll is not None:
-            self._next[name] = outcome.next_poll
-        else:
-            base = self._last_now
-            interval = self.intervals.get(name, 60.0)
-            self._next[name] = None if base is None else backoff.next_poll(base, interval, 0, None)
-
-    def poll_now(self, name: str) -> None:
-        """Make ``name`` due at once (after its current poll, if one is running).
-
-        Raises:
-            KeyError: unknown source.
-        """
-        if name not in self._next:
-            raise KeyError(name)
-        if name in self._in_flight:
-            self._again.add(name)
-        else:
-            self._next[name] = None
-
-    def add(self, name: str, interval: float) -> None:
-        """Start scheduling a source (due at once)."""
-        self.intervals[name] = interval
-        self._next.setdefault(name, None)
-
-    def remove(self, name: str) -> None:
-        """Stop scheduling a source; a poll already running may still finish."""
-        self.intervals.pop(name, None)
-        self._next.pop(name, None)
-        self._again.discard(name)

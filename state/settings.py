@@ -43,11 +43,15 @@ class WorkerDefaults:
     cap_period: str = "week"
 
 
+DEFAULT_RETENTION = 90 * 86400.0
+"""Seconds of check-ins and time entries the cache keeps unless told otherwise."""
+
+
 @dataclass(frozen=True, slots=True)
 class CacheSettings:
     path: Path
     """The TinyDB file (default under the user data dir)."""
-    retention: float = 90 * 86400.0
+    retention: float = DEFAULT_RETENTION
     """Seconds of check-ins and time entries to keep."""
 
 
@@ -59,6 +63,8 @@ class SourceSettings:
     name: str
     interval: float
     options: dict[str, Any] = field(default_factory=dict)
+    deadline: float | None = None
+    """Wall-clock seconds one fetch may take (None: ``farwatch.state.deadline``'s default)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,9 @@ NEEDS_REAL_TIME: dict[str, str] = {
     "integration/test_plugin_readme.py": "the cache's retention keeps recent rows; --now pins ages",
     "tui/test_real_engine.py": "a live dashboard over a real engine polls in real time",
     "sources/test_sheet.py": "measures that a refused fetch returns quickly",
+    "integration/test_liveness_poll.py": "real `farwatch poll` processes stamp mail now",
+    "integration/test_liveness_dashboard.py": "a real dashboard process polls live mail",
+    "integration/test_liveness_clock.py": "steps a real clock: the step is the point",
 }
 
 

@@ -8,10 +8,7 @@ the ping / pause / resume dialogs open from ``farwatch.tui.worker_dialogs``.
 
 from __future__ import annotations
 
-import signal
-import threading
 from datetime import datetime, tzinfo
-from types import FrameType
 from typing import ClassVar
 
 from textual.app import App
@@ -21,9 +18,10 @@ from textual.signal import Signal
 from textual.theme import Theme
 
 from farwatch.sources.redact import redact
+from farwatch.state.audit import AuditEntry
 from farwatch.state.clock import Clock
 from farwatch.state.engine_api import EngineLike
-from farwatch.state.snapshot import SourceHealth
+from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
 from farwatch.tui.alerts import crossings
@@ -31,7 +29,8 @@ from farwatch.tui.commands import FarwatchCommands
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
-from farwatch.tui.polling import PollLoop, default_scheduler
+from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
+from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.textual_compat import TightDisplayApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
@@ -50,6 +49,7 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("s", "sources", "Sources", id="sources"),
         Binding("l", "audit_log", "Log", id="log"),
+        Binding("dollar_sign", "pay", "Pay", id="pay", show=False),
         Binding("u", "poll_now", "Poll", id="poll_now"),
         Binding("t", "next_theme", "Next theme", id="theme", show=False),
         Binding("q", "quit", "Quit", id="quit"),
@@ -79,6 +79,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.statuses: list[WorkerStatus] = []
         self.by_id: dict[str, WorkerStatus] = {}
         self.health: list[SourceHealth] = []
+        self.snapshot = CacheSnapshot()
+        """The cache the rows were derived from (the detail screen's history)."""
+        self.audit_entries: list[AuditEntry] = []
+        """The audit log, newest first, as last read by a worker thread."""
         self.now: datetime = self.clock()
         self.palette = Palette(name="")
         self.data_signal: Signal[None] = Signal(self, "farwatch-data")
@@ -119,7 +123,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
     def on_load(self) -> None:
         self._refresh_palette()
         self.now = self.clock()
-        self._accept(self.engine.statuses(self.now), self.engine.health(), self.now)
+        refresh = self.engine.refresh(self.now)
+        self.snapshot = refresh.snapshot
+        self.audit_entries = read_audit(self.engine.settings.audit_file)
+        self._accept(refresh.statuses, refresh.health, self.now)
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -144,6 +151,10 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         self.poller.finished(message)
         if message.error:
             self.notify(message.error, title="poll", severity="error", markup=False)
+        if message.snapshot is not None:
+            self.snapshot = message.snapshot
+        if message.audit is not None:
+            self.audit_entries = message.audit
         if message.statuses is not None:
             self._accept(message.statuses, message.health or self.health, message.now)
             self.data_signal.publish(None)
@@ -201,6 +212,12 @@ class FarwatchApp(WorkerDialogs, TightDisplayApp):
         if not isinstance(self.screen, AuditLogScreen):
             self.push_screen(AuditLogScreen())
 
+    def action_pay(self) -> None:
+        from farwatch.tui.screens.pay import PayScreen
+
+        if not isinstance(self.screen, PayScreen):
+            self.push_screen(PayScreen())
+
     def open_detail(self, worker_id: str) -> None:
         from farwatch.tui.screens.detail import DetailScreen
 
@@ -242,22 +259,12 @@ def build_app(
 def run_dashboard(engine: EngineLike) -> None:
     """Run the dashboard in this terminal until the owner quits (the CLI's entry).
 
-    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, so the
-    caller's clean-up runs: the cache lock is released, the demo folder removed.
+    SIGTERM and SIGHUP (a dropped SSH session) quit it like ``q`` does, and so
+    does the terminal vanishing, so the caller's clean-up runs (an input that is
+    not a terminal at all is refused up front): the cache lock
+    is released, the demo folder removed (see ``farwatch.tui.quitting``).
     """
+    require_terminal()
     app = build_app(engine)
-    hangups = [signal.SIGTERM, *([signal.SIGHUP] if hasattr(signal, "SIGHUP") else [])]
-    previous = {sig: signal.getsignal(sig) for sig in hangups}
-
-    def quit_app(_signum: int, _frame: FrameType | None) -> None:
-        app.exit()
-
-    if threading.current_thread() is threading.main_thread():
-        for sig in hangups:
-            signal.signal(sig, quit_app)
-    try:
+    with QuitGuard(app):
         app.run()
-    finally:
-        if threading.current_thread() is threading.main_thread():
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)

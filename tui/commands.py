@@ -44,6 +44,7 @@ class FarwatchCommands(Provider):
         yield "Help: keys and screens", fw.action_help, "Show every key"
         yield "Source health", fw.action_sources, "Each source's last success and errors"
         yield "Audit log", fw.action_audit_log, "Every action and alert, newest first"
+        yield "Pay: what each worker is owed", fw.action_pay, "Payable hours up to the cap × rate"
         yield "Poll all sources now", fw.action_poll_now, "Fetch from every source now"
         yield "Next theme", fw.action_next_theme, "Cycle farwatch's themes"
         yield "Ping every stale worker", fw.open_ping_stale, "Nudge all overdue workers"

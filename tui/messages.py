@@ -10,13 +10,19 @@ from datetime import datetime
 
 from textual.message import Message
 
+from farwatch.state.audit import AuditEntry
 from farwatch.state.poller import PollOutcome
-from farwatch.state.snapshot import SourceHealth
+from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
 
 
 class DataReady(Message):
-    """Fresh statuses and source health, derived at ``now`` in a worker thread."""
+    """Fresh statuses and source health, derived at ``now`` in a worker thread.
+
+    ``snapshot`` (the cache they were derived from) and ``audit`` (the log,
+    newest first) are read in the same thread, so the detail and audit-log
+    screens draw from memory and the UI thread never touches the disk.
+    """
 
     def __init__(
         self,
@@ -27,6 +33,8 @@ class DataReady(Message):
         source: str | None = None,
         outcome: PollOutcome | None = None,
         error: str | None = None,
+        snapshot: CacheSnapshot | None = None,
+        audit: list[AuditEntry] | None = None,
     ) -> None:
         super().__init__()
         self.statuses = statuses
@@ -38,3 +46,5 @@ class DataReady(Message):
         self.outcome = outcome
         self.error = error
         """Why the poll itself could not run (not a source failure)."""
+        self.snapshot = snapshot
+        self.audit = audit

@@ -1,22 +1,32 @@
 """Polling and reloading off the main thread.
 
-Each due source is polled in its own thread worker; when it finishes, the
-worker derives fresh statuses (still off the main thread) and posts one
-``DataReady``. The scheduler is told when a poll starts and finishes, so a
-source is never polled twice at once and its next poll is counted from the end
-of the previous one: a slow source cannot pile up. When another process owns
-the cache, the dashboard only reloads the file on a timer.
+Each due source is polled in a daemon thread of its own; when it finishes,
+that thread derives fresh statuses (still off the main thread) and posts one
+``DataReady``. The Textual worker that waits for it is async, not a thread
+worker: a fetch stuck in a dead connection must never be a thread the app
+joins at exit (``shutdown_default_executor``), so ``q`` quits at once. The
+scheduler is told when a poll starts and finishes, so a source is never
+polled twice at once and its next poll is counted from the end of the previous
+one: a slow source cannot pile up. When another process owns the cache, the
+dashboard only reloads the file on a timer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from farwatch.state import audit
+from farwatch.state.audit import AuditEntry
 from farwatch.state.engine_api import EngineLike
-from farwatch.state.poller import PollOutcome, Scheduler
+from farwatch.state.poller import PollOutcome
+from farwatch.state.schedule import Scheduler
 from farwatch.state.watch import ChangeWatcher
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
@@ -39,7 +49,7 @@ def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
         known = {h.name: h for h in engine.health()}
     except Exception:  # no readable health yet: every source is due at once
         known = {}
-    scheduler: SchedulerLike = Scheduler(intervals, health=known)
+    scheduler: SchedulerLike = Scheduler(intervals, health=known, now=engine.clock())
     return scheduler
 
 
@@ -119,10 +129,9 @@ class PollLoop:
         if self.scheduler is not None:
             self.scheduler.started(name)
         self.app.run_worker(
-            partial(self._poll_in_thread, name),
+            in_daemon_thread(partial(self._poll_in_thread, name), f"farwatch-poll {name}"),
             name=f"poll {name}",
             group="poll",
-            thread=True,
             exit_on_error=False,
         )
         return True
@@ -183,11 +192,50 @@ class PollLoop:
     def _post(self, **extra: Any) -> None:
         now: datetime = self.engine.clock()
         try:
-            statuses = self.engine.statuses(now)
-            health = self.engine.health()
+            refresh = self.engine.refresh(now)
         except Exception as exc:
             message = DataReady(None, None, now, **extra)
             message.error = message.error or f"could not read the cache: {exc}"
             self.app.post_message(message)
             return
-        self.app.post_message(DataReady(statuses, health, now, **extra))
+        entries = read_audit(self.engine.settings.audit_file)
+        self.app.post_message(
+            DataReady(
+                refresh.statuses,
+                refresh.health,
+                now,
+                snapshot=refresh.snapshot,
+                audit=entries,
+                **extra,
+            )
+        )
+
+
+def read_audit(path: Path) -> list[AuditEntry]:
+    """Audit entries newest first (empty when the log is missing or unreadable)."""
+    try:
+        return audit.read_entries(path)
+    except OSError:
+        return []
+
+
+async def in_daemon_thread(work: Callable[[], None], name: str) -> None:
+    """Run ``work`` in a daemon thread and wait for it without occupying a thread of
+    the event loop's executor: quitting cancels this wait and leaves the thread to
+    die with the process."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def finish(future: asyncio.Future[None]) -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            with contextlib.suppress(RuntimeError):  # the loop closed: nobody waits now
+                loop.call_soon_threadsafe(finish, done)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    await done

@@ -23,6 +23,7 @@ from farwatch.tui.screens.confirm import ConfirmScreen
 from farwatch.tui.screens.detail import DetailScreen
 from farwatch.tui.screens.help import HelpScreen
 from farwatch.tui.screens.main import MainScreen
+from farwatch.tui.screens.pay import PayScreen
 from farwatch.tui.screens.sources import SourcesScreen
 
 SCREENS_WITH_KEYS = (
@@ -34,6 +35,7 @@ SCREENS_WITH_KEYS = (
     HelpScreen,
     ComposeScreen,
     ConfirmScreen,
+    PayScreen,
 )
 
 

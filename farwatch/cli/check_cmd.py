@@ -25,13 +25,11 @@ from farwatch.sources.imref import unknown_channels
 from farwatch.sources.model import FetchResult
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
+from farwatch.state.deadline import DEFAULT_DEADLINE, deadlines_for
 from farwatch.state.engine import build_source
 from farwatch.state.settings import Settings, SourceSettings
 from farwatch.state.text import strip_control
 from farwatch.tui.settings_check import ui_problems
-
-TIMEOUT = 90.0
-"""Seconds to wait for all sources together before calling the rest hung."""
 
 
 @dataclass
@@ -98,15 +96,25 @@ def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
     )
 
 
+def deadline_of(spec: SourceSettings) -> float:
+    """The same deadline a poll of this source would get (``farwatch.state.deadline``)."""
+    try:
+        source = build_source(spec)
+    except SourceError:
+        return DEFAULT_DEADLINE  # the check itself reports the unknown type at once
+    return deadlines_for({spec.name: source}, {spec.name: spec.deadline})[spec.name]
+
+
 def run_checks(
     specs: tuple[SourceSettings, ...],
-    timeout: float = TIMEOUT,
+    deadline: float | None = None,
     channels: set[str] | None = None,
 ) -> list[CheckResult]:
     """Try every source at once; results in config order.
 
-    Daemon threads, not an executor: a source that hangs past ``timeout`` is
-    reported and abandoned, and cannot keep the process from exiting.
+    Daemon threads, not an executor: a source still fetching at its deadline
+    (the one polls use, or ``deadline`` for all) is reported and abandoned,
+    and cannot keep the process from exiting.
     """
     results: dict[int, CheckResult] = {}
 
@@ -117,14 +125,20 @@ def run_checks(
         threading.Thread(target=work, args=(i, spec), name=f"check-{spec.name}", daemon=True)
         for i, spec in enumerate(specs)
     ]
+    limits = [deadline if deadline is not None else deadline_of(spec) for spec in specs]
+    started = time.monotonic()
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
+    for i in sorted(range(len(threads)), key=limits.__getitem__):
+        threads[i].join(max(0.0, started + limits[i] - time.monotonic()))
     return [
         results.get(i)
-        or CheckResult(spec.name, spec.type, False, f"timeout: no answer within {timeout:g}s")
+        or CheckResult(
+            spec.name,
+            spec.type,
+            False,
+            f"timeout: no complete answer within {limits[i]:g} s (its deadline)",
+        )
         for i, spec in enumerate(specs)
     ]
 

@@ -105,27 +105,19 @@ def demo(
 
 def _run(session: DemoSession) -> None:
     """Poll once, start the simulator and hand the terminal to the dashboard."""
-    from farwatch.sources.base import SourceError
-    from farwatch.state.engine import Engine
-    from farwatch.state.storage import CacheError
+    from farwatch.cli.engine_ctx import opened_engine
     from farwatch.tui import app
 
     try:
-        engine = Engine(session.settings)
-    except SourceError as exc:
-        raise UserError(exc.message) from exc
-    try:
-        engine.open(writer=True)
-    except CacheError as exc:
-        engine.close()
-        raise UserError(str(exc)) from exc
-    try:
-        for outcome in engine.poll_all():
-            if not outcome.ok and outcome.error is not None:
-                click.echo(f"demo source {outcome.source}: {outcome.error.message}", err=True)
-        session.start()
-        app.run_dashboard(engine)
+        with opened_engine(session.settings, writer=True, warn_notices=False) as engine:
+            try:
+                for outcome in engine.poll_all():
+                    if not outcome.ok and outcome.error is not None:
+                        message = outcome.error.message
+                        click.echo(f"demo source {outcome.source}: {message}", err=True)
+                session.start()
+                app.run_dashboard(engine)
+            finally:
+                session.stop()  # before the engine closes: no more changes behind its back
     finally:
-        session.stop()  # before the engine closes: no more changes behind its back
-        engine.close()
         sys.stdout.flush()

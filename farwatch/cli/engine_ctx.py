@@ -15,12 +15,14 @@ from farwatch.state.storage import CacheError
 
 @contextmanager
 def opened_engine(
-    settings: Settings, *, writer: bool, clock: Clock = system_clock
+    settings: Settings, *, writer: bool, clock: Clock = system_clock, warn_notices: bool = True
 ) -> Iterator[Engine]:
-    """An opened ``Engine``; its notices (a moved-aside cache...) go to stderr.
+    """An opened ``Engine``, closed on the way out; every command opens it here.
 
-    Notices about another process holding the writer lock are left to the
-    caller, which knows whether that matters (``poll``) or not (``status``).
+    Its notices (a moved-aside cache...) go to stderr, unless ``warn_notices``
+    is False (the dashboard shows them as toasts). Notices about another
+    process holding the writer lock are left to the caller, which knows
+    whether that matters (``poll``) or not (``status``).
     """
     try:
         engine = Engine(settings, clock=clock)
@@ -33,7 +35,7 @@ def opened_engine(
         raise UserError(str(exc)) from exc
     try:
         holder = engine.lock_holder
-        for notice in engine.notices:
+        for notice in engine.notices if warn_notices else ():
             if holder is None or holder not in notice:  # callers word the lock themselves
                 warn(notice)
         yield engine

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from farwatch.cli.common import ConfigProblem, UserError, config_option, load, make_config_option
+from farwatch.cli.common import ConfigProblem, config_option, load, make_config_option
 from farwatch.sources.redact import RedactingWriter
 from farwatch.state.config import ENV_VAR, ConfigError
 
@@ -31,6 +31,7 @@ COMMANDS: dict[str, str] = {
     "pause": "farwatch.cli.actions_cmd:pause",
     "resume": "farwatch.cli.actions_cmd:resume",
     "log": "farwatch.cli.actions_cmd:log",
+    "pay": "farwatch.cli.pay_cmd:pay",
 }
 """Command name -> ``module:attribute`` of its ``click.Command``."""
 
@@ -105,30 +106,13 @@ def main(ctx: click.Context) -> None:
 
 def open_dashboard(ctx: click.Context) -> None:
     """Open the dashboard on the configured team (the engine is opened here)."""
-    from farwatch.state.engine import Engine
-    from farwatch.state.storage import CacheError
+    from farwatch.cli.engine_ctx import opened_engine
 
     settings = load(ctx).settings
     from farwatch.tui.app import run_dashboard
 
-    engine = _build_engine(Engine, settings)
-    try:
-        engine.open(writer=True)
-    except CacheError as exc:
-        raise UserError(str(exc)) from exc
-    try:
+    with opened_engine(settings, writer=True, warn_notices=False) as engine:
         run_dashboard(engine)
-    finally:
-        engine.close()
-
-
-def _build_engine(engine_cls: Any, settings: Any) -> Any:
-    from farwatch.sources.base import SourceError
-
-    try:
-        return engine_cls(settings)
-    except SourceError as exc:
-        raise UserError(exc.message) from exc
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,14 +1,20 @@
 """``farwatch poll [--once]``: the headless poller for cron and systemd.
 
-``--once`` polls every source once and exits 0 if at least one succeeded, 1 if
-all failed (or none is configured). Without it, polls each source when it is
-due, for ever, so dashboards over SSH can attach read-only to a cache this
-process keeps fresh; Ctrl-C or SIGTERM stops it cleanly between writes.
-Only one process may write the cache: a second poller is told who holds it.
+``--once`` polls every source once, concurrently, and exits 0 if at least one
+succeeded, 1 if all failed (or none is configured); a source still fetching at
+its deadline is reported failed while every other source's data is saved, so
+it always ends within the largest deadline. Without it, polls each source when
+it is due, for ever, each in a thread of its own so a hung source never delays
+another, so dashboards over SSH can attach read-only to a cache this process
+keeps fresh. Ctrl-C, SIGTERM or SIGHUP stop either at once, whatever a fetch
+is doing (a hung fetch's daemon thread never holds the exit, nor the cache
+lock). Only one process may write the cache: a second poller is told who
+holds it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import signal
 import threading
@@ -25,12 +31,15 @@ from farwatch.cli.common import UserError, config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.state.config import display_path
 from farwatch.state.engine import Engine, EngineError
-from farwatch.state.poller import PollOutcome, Scheduler
+from farwatch.state.poller import PollOutcome
+from farwatch.state.schedule import Scheduler
 from farwatch.state.storage import CacheError
 from farwatch.state.text import plural, strip_control
 from farwatch.state.watch import ChangeWatcher
 
 MAX_SLEEP = 30.0
+STOP_GRACE = 1.0
+"""Seconds a stopping daemon lets polls already running finish and save."""
 
 
 def outcome_line(outcome: PollOutcome, width: int) -> str:
@@ -79,7 +88,12 @@ def poll(once: bool) -> None:
         _refuse_if_read_only(engine)
         width = max(len(name) for name in engine.sources)
         if once:
-            outcomes = engine.poll_all()
+            try:
+                with _sigterm_stops():
+                    outcomes = engine.poll_all()
+            except (KeyboardInterrupt, _Stop):
+                click.echo("stopped before every source had answered; nothing saved", err=True)
+                raise click.exceptions.Exit(1) from None
             print_outcomes(outcomes, width)
             act_on_caps(engine)
             if not any(o.ok for o in outcomes):
@@ -89,8 +103,13 @@ def poll(once: bool) -> None:
 
 
 class _Stop(BaseException):
-    """Raised in the main thread by SIGTERM so the loop unwinds like Ctrl-C
+    """Raised in the main thread by SIGTERM or SIGHUP so the loop unwinds like Ctrl-C
     (a BaseException, like KeyboardInterrupt, so no ``except Exception`` swallows it)."""
+
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 @contextmanager
@@ -101,40 +120,75 @@ def _sigterm_stops() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # signals can only be handled in the main thread
         return
-    previous = signal.signal(signal.SIGTERM, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+_Done = tuple[str, PollOutcome | None, str | None]
+"""A finished poll: source name, its outcome (None: the poll itself failed), error text."""
 
 
 def run_forever(engine: Engine, width: int, *, stop: threading.Event | None = None) -> None:
-    """Poll each source when due until Ctrl-C, SIGTERM or ``stop`` is set."""
+    """Poll each source when due, each in its own thread, until Ctrl-C, SIGTERM,
+    SIGHUP or ``stop`` is set. Never waits for a running poll to stop."""
     stop = stop or threading.Event()
     health = {h.name: h for h in engine.health()}
-    scheduler = Scheduler(engine.intervals, health=health)
+    scheduler = Scheduler(engine.intervals, health=health, now=engine.clock())
     names = ", ".join(engine.sources)
     click.echo(f"polling {names} into {display_path(engine.settings.cache.path)}; Ctrl-C stops")
+    wake = threading.Event()
     changed: queue.SimpleQueue[str] = queue.SimpleQueue()
-    watcher = ChangeWatcher(engine.sources, changed.put)
+    finished: queue.SimpleQueue[_Done] = queue.SimpleQueue()
+
+    def on_change(name: str) -> None:
+        changed.put(name)
+        wake.set()
+
+    watcher = ChangeWatcher(engine.sources, on_change)
     watched = watcher.start()
     if watched:
         click.echo(f"watching {', '.join(watched)} for new mail (IMAP IDLE)")
     try:
         with _sigterm_stops():
             while not stop.is_set():
+                wake.clear()
                 _drain(changed, scheduler)
-                now = engine.clock()
-                due = scheduler.due(now)
-                for name in due:
-                    _poll_one(engine, scheduler, name, width)
-                if not due:
-                    _sleep(stop, changed, _sleep_for(scheduler, now))
+                _report(engine, scheduler, finished, width)
+                for name in scheduler.due(engine.clock()):
+                    scheduler.started(name)
+                    _spawn(engine, name, finished, wake)
+                _sleep(stop, wake, _sleep_for(scheduler))
     except (KeyboardInterrupt, _Stop):
         pass
     finally:
         watcher.stop()
+    _finish_in_flight(engine, scheduler, finished, wake, width)
     click.echo("stopped")
+
+
+def _finish_in_flight(
+    engine: Engine,
+    scheduler: Scheduler,
+    finished: queue.SimpleQueue[_Done],
+    wake: threading.Event,
+    width: int,
+) -> None:
+    """Give polls already running ``STOP_GRACE`` seconds to save; a hung one is left
+    to die with the process (it holds no lock). A second Ctrl-C cuts this short."""
+    deadline = time.monotonic() + STOP_GRACE
+    with contextlib.suppress(KeyboardInterrupt, _Stop), _sigterm_stops():
+        while scheduler.in_flight and time.monotonic() < deadline:
+            wake.clear()
+            _report(engine, scheduler, finished, width)
+            if scheduler.in_flight:
+                wake.wait(max(0.0, min(0.1, deadline - time.monotonic())))
+    if scheduler.in_flight:
+        names = ", ".join(sorted(scheduler.in_flight))
+        click.echo(f"stopping without waiting for {names} (still fetching)", err=True)
 
 
 def _drain(changed: queue.SimpleQueue[str], scheduler: Scheduler) -> None:
@@ -146,28 +200,52 @@ def _drain(changed: queue.SimpleQueue[str], scheduler: Scheduler) -> None:
             return
 
 
-def _sleep(stop: threading.Event, changed: queue.SimpleQueue[str], seconds: float) -> None:
-    """Wait until the next poll is due, a source reports news, or we are stopped."""
+def _sleep(stop: threading.Event, wake: threading.Event, seconds: float) -> None:
+    """Wait until the next poll is due, a poll finishes, a source reports news, or
+    we are stopped (short waits, so signals are handled at once)."""
     deadline = time.monotonic() + seconds
-    while not stop.is_set() and changed.empty():
+    while not stop.is_set() and not wake.is_set():
         left = deadline - time.monotonic()
         if left <= 0:
             return
-        stop.wait(min(left, 0.25))
+        wake.wait(min(left, 0.25))
 
 
-def _poll_one(engine: Engine, scheduler: Scheduler, name: str, width: int) -> None:
-    """Poll one source; a failure to save is reported and retried, never fatal."""
-    scheduler.started(name)
-    outcome: PollOutcome | None = None
-    stamp = datetime.now(UTC).strftime("%H:%M:%S")
-    try:
-        outcome = engine.poll_source(name)
-    except (EngineError, CacheError, OSError) as exc:
-        click.echo(f"{stamp}  {name.ljust(width)}  FAILED  {strip_control(str(exc))}", err=True)
-    finally:
+def _spawn(
+    engine: Engine, name: str, finished: queue.SimpleQueue[_Done], wake: threading.Event
+) -> None:
+    """Poll one source in a daemon thread; its result comes back through ``finished``."""
+
+    def run() -> None:
+        outcome: PollOutcome | None = None
+        error: str | None = None
+        try:
+            outcome = engine.poll_source(name)
+        except (EngineError, CacheError, OSError) as exc:
+            error = str(exc) or type(exc).__name__
+        except Exception as exc:  # a poll must never kill the daemon
+            error = f"unexpected {type(exc).__name__}: {exc}"
+        finished.put((name, outcome, error))
+        wake.set()
+
+    threading.Thread(target=run, name=f"farwatch-poll {name}", daemon=True).start()
+
+
+def _report(
+    engine: Engine, scheduler: Scheduler, finished: queue.SimpleQueue[_Done], width: int
+) -> None:
+    """Main thread: print finished polls, schedule their next one, act on caps."""
+    while True:
+        try:
+            name, outcome, error = finished.get_nowait()
+        except queue.Empty:
+            return
         scheduler.finished(name, outcome)
-    if outcome is not None:
+        stamp = datetime.now(UTC).strftime("%H:%M:%S")
+        if outcome is None:
+            text = strip_control(error or "unknown error")
+            click.echo(f"{stamp}  {name.ljust(width)}  FAILED  {text}", err=True)
+            continue
         click.echo(f"{stamp}  {outcome_line(outcome, width)}")
         if outcome.ok:
             act_on_caps(engine)
@@ -185,8 +263,8 @@ def act_on_caps(engine: Engine) -> None:
         click.echo(f"{event.action}: {who} {strip_control(event.message)}".rstrip())
 
 
-def _sleep_for(scheduler: Scheduler, now: datetime) -> float:
-    wakeup = scheduler.next_wakeup()
-    if wakeup is None:
-        return 0.2
-    return min(MAX_SLEEP, max(0.2, (wakeup - now).total_seconds()))
+def _sleep_for(scheduler: Scheduler) -> float:
+    seconds = scheduler.seconds_to_next()
+    if seconds is None:  # every source is polling: a finished poll wakes us
+        return MAX_SLEEP
+    return min(MAX_SLEEP, max(0.05, seconds))

@@ -170,3 +170,22 @@ def test_auto_pause_state_survives_a_restart(tmp_path: Path, smtp_server: SmtpSe
     restarted.workers = engine.workers
     assert check_auto_pause(restarted) == []
     assert len(smtp_server.mails) == 1
+
+
+def test_the_pause_reason_reaches_the_worker_as_its_own_sentence(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    engine, _tracker = engine_with_tracker(tmp_path, smtp_server)
+    assert pause(engine, "ana", "holiday").ok
+    [mail] = smtp_server.mails
+    assert "don't track more time on it. Reason: holiday." in " ".join(mail.body.split())
+
+
+def test_a_pause_preview_speaks_in_one_tense(tmp_path: Path, smtp_server: SmtpServer) -> None:
+    engine, _tracker = engine_with_tracker(tmp_path, smtp_server)
+    preview = pause(engine, "ana", dry_run=True).preview()
+    assert preview == (
+        "Will mark Ana Reyes (ana, ana@example.com) paused; tracker: will stop the timer; "
+        "will tell the worker by email ana@example.com"
+    )
+    assert smtp_server.mails == [] and not engine.statuses()[0].paused

@@ -97,15 +97,15 @@ def test_a_hung_source_is_reported_not_waited_for(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(check_cmd, "_try", slow_or_real)
     specs = (
         SourceSettings("faketoken", "quick", 60.0, {"api_token": "x"}),
-        SourceSettings("faketoken", "hung", 60.0, {"api_token": "x"}),
+        SourceSettings("faketoken", "hung", 60.0, {"api_token": "x"}, deadline=1.0),
     )
     started = time.monotonic()
-    results = check_cmd.run_checks(specs, timeout=0.5)
+    results = check_cmd.run_checks(specs)  # each source's own deadline, as polls use
     release.set()
     assert time.monotonic() - started < 5
     assert [(r.name, r.ok, r.detail) for r in results] == [
         ("quick", True, "0 roster rows, 0 check-ins, 0 time entries"),
-        ("hung", False, "timeout: no answer within 0.5s"),
+        ("hung", False, "timeout: no complete answer within 1 s (its deadline)"),
     ]
 
 

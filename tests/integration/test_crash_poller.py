@@ -51,7 +51,7 @@ source = Counter("mail", {{}})
 print("ready", flush=True)
 while True:
     cycle = int(cache.cursor("mail").get("next", 0))
-    [outcome] = poll_sources([source], cache, system_clock, timeout=10)
+    [outcome] = poll_sources([source], cache, system_clock, deadline=10)
     assert outcome.ok and outcome.new_records == {BATCH}, outcome
     print("ack", cycle, flush=True)
 """

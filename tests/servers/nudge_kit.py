@@ -21,6 +21,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from farwatch.sources.base import Source, StopResult, TimerNotRunning
 from farwatch.sources.model import Cursor, FetchResult, RosterRow, TimeEntry
+from farwatch.state.engine_api import Refresh
 from farwatch.state.settings import (
     CacheSettings,
     ImChannelSettings,
@@ -253,6 +254,9 @@ class FakeEngine:
 
         paused = audit.paused_workers(self.settings.audit_file)
         return [replace(w, paused=w.paused or w.id in paused) for w in self.workers]
+
+    def refresh(self, now: datetime | None = None) -> Refresh:
+        return Refresh(self.snapshot(), self.statuses(now), self.health())
 
 
 def make_settings(tmp_path: Path, **nudge: Any) -> Settings:

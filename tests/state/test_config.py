@@ -397,7 +397,7 @@ def test_unknown_source_option_names_the_type(tmp_path: Path) -> None:
     path = write(tmp_path, '[[sources]]\ntype = "fakefile"\npath = "a"\nlimt = 3\n')
     assert error_of(path) == (
         f'{path}: sources[1].limt: unknown key (did you mean "limit"?); expected one of the '
-        'keys a "fakefile" source takes: type, name, interval, path, token_env, '
+        'keys a "fakefile" source takes: type, name, interval, deadline, path, token_env, '
         "token_keyring, mode, limit, ratio, verbose, timeout, endpoint, label"
     )
 

@@ -6,9 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
 
+import pytest
+
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow
 from farwatch.state import audit
+from farwatch.state.cache import Cache
 from farwatch.state.engine import Engine
 from farwatch.state.settings import CacheSettings, Settings
 
@@ -73,6 +76,25 @@ def test_statuses_follow_polls_and_failures_keep_last_good_data(tmp_path: Path) 
     [health] = engine.health()
     assert health.consecutive_failures == 1
     assert health.last_error == "connection refused by 127.0.0.1:1"
+    engine.close()
+
+
+def test_a_refresh_reads_one_snapshot_for_statuses_and_health(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = ScriptedSource("team")
+    clock = [START]
+    engine = make_engine(tmp_path, source, clock)
+    source.script = [roster_result(START - timedelta(minutes=20))]
+    engine.poll_all()
+    reads: list[int] = []
+    taken = Cache.snapshot
+    monkeypatch.setattr(Cache, "snapshot", lambda self: reads.append(1) or taken(self))
+    refresh = engine.refresh(START)
+    assert len(reads) == 1
+    assert refresh.statuses == engine.statuses(START)
+    assert refresh.health == engine.health()
+    assert [s.name for s in refresh.statuses] == ["Ana Cruz"]
     engine.close()
 
 

@@ -16,7 +16,8 @@ from farwatch.sources.model import CheckIn, Cursor, FetchResult, RosterRow, Time
 from farwatch.state.backoff import BackoffPolicy, next_poll, retry_delay
 from farwatch.state.cache import Cache
 from farwatch.state.clock import frozen_clock
-from farwatch.state.poller import PollOutcome, Scheduler, poll_sources
+from farwatch.state.poller import PollOutcome, fetch_running, poll_sources
+from farwatch.state.schedule import Scheduler
 
 NOW = datetime(2024, 5, 6, 12, 0, tzinfo=UTC)
 DAY = 86400.0
@@ -174,21 +175,47 @@ def test_a_hung_source_times_out_and_is_not_fetched_again_until_it_returns(
 ) -> None:
     hang = HangingSource()
     started = time.monotonic()
-    first = poll_sources([hang, MailSource()], cache, frozen_clock(NOW), timeout=0.2)
+    first = poll_sources([hang, MailSource()], cache, frozen_clock(NOW), deadline=0.2)
     assert time.monotonic() - started < 2
     assert not first[0].ok and first[0].error is not None
     assert first[0].error.kind == "timeout" and first[1].ok
-    second = poll_sources([hang], cache, frozen_clock(NOW), timeout=0.2)
+    assert "no complete answer within 0.2 s" in first[0].error.message
+    second = poll_sources([hang], cache, frozen_clock(NOW), deadline=0.2)
     assert second[0].error is not None and second[0].error.title == "still running"
     assert hang.calls == 1  # no pile-up of threads on a hung server
     hang.release.set()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
-        third = poll_sources([hang], cache, frozen_clock(NOW), timeout=5)
+        third = poll_sources([hang], cache, frozen_clock(NOW), deadline=5)
         if third[0].ok:
             break
         time.sleep(0.05)
     assert third[0].ok and hang.calls == 2
+
+
+def test_a_fetch_past_its_deadline_is_abandoned_and_its_late_answer_never_written(
+    cache: Cache,
+) -> None:
+    hang = HangingSource()
+    late, mail = poll_sources(
+        [hang, MailSource()], cache, frozen_clock(NOW), deadline={"hang": 0.2}, rand=lambda: 0.0
+    )
+    assert mail.ok and not late.ok and late.error is not None
+    assert (
+        late.error.message == "hang: no complete answer within 0.2 s (its deadline); gave up on it"
+    )
+    health = cache.health()["hang"]
+    assert health.consecutive_failures == 1 and health.last_error == late.error.message
+    assert late.delay == hang.default_interval  # backs off like any failure from here
+    hang.release.set()  # the server finally answers, after the poll gave up
+    for _ in range(200):
+        if not fetch_running(hang):
+            break
+        time.sleep(0.01)
+    assert not fetch_running(hang)
+    cache.commit()
+    assert cache.snapshot().entries.get("hang", []) == []
+    assert cache.record_count("hang") == 0
 
 
 def test_sources_fetch_concurrently(cache: Cache) -> None:
@@ -270,38 +297,57 @@ def test_absurd_retry_after_is_bounded_to_a_day() -> None:
 # -- scheduler ----------------------------------------------------------------------
 
 
-def outcome(name: str, at: datetime | None) -> PollOutcome:
-    return PollOutcome(name, True, 0, 0, None, 0.1, 1, next_poll=at)
+class Ticks:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+def outcome(name: str, delay: float) -> PollOutcome:
+    return PollOutcome(name, True, 0, 0, None, 0.1, 1, delay=delay)
 
 
 def test_scheduler_never_schedules_a_source_that_is_in_flight() -> None:
-    sched = Scheduler({"mail": 60, "toggl": 300})
+    ticks = Ticks()
+    sched = Scheduler({"mail": 60, "toggl": 300}, now=NOW, monotonic=ticks)
     assert sched.due(NOW) == ["mail", "toggl"]
     sched.started("mail")
-    for minutes in range(0, 60, 5):  # a poll that takes an hour
-        assert "mail" not in sched.due(NOW + timedelta(minutes=minutes))
+    for _ in range(12):  # a poll that takes an hour
+        ticks.advance(300)
+        assert "mail" not in sched.due(NOW)
     with pytest.raises(RuntimeError, match="already being polled"):
         sched.started("mail")
-    sched.finished("mail", outcome("mail", NOW + timedelta(hours=1, minutes=1)))
-    assert "mail" not in sched.due(NOW + timedelta(hours=1))
-    assert "mail" in sched.due(NOW + timedelta(hours=1, minutes=1))
+    sched.finished("mail", outcome("mail", 60))
+    ticks.advance(59)
+    assert "mail" not in sched.due(NOW)
+    ticks.advance(1)
+    assert "mail" in sched.due(NOW)
 
 
 def test_poll_now_during_a_poll_runs_once_after_it_not_beside_it() -> None:
-    sched = Scheduler({"mail": 60})
+    sched = Scheduler({"mail": 60}, monotonic=Ticks())
     sched.started("mail")
     sched.poll_now("mail")
     assert sched.due(NOW) == []
-    sched.finished("mail", outcome("mail", NOW + timedelta(minutes=1)))
+    sched.finished("mail", outcome("mail", 60))
     assert sched.due(NOW) == ["mail"]
 
 
 def test_poll_now_makes_an_idle_source_due() -> None:
-    sched = Scheduler({"mail": 60})
+    ticks = Ticks()
+    sched = Scheduler({"mail": 60}, now=NOW, monotonic=ticks)
     sched.started("mail")
-    sched.finished("mail", outcome("mail", NOW + timedelta(minutes=10)))
+    sched.finished("mail", outcome("mail", 600))
     assert sched.due(NOW) == []
-    assert sched.next_wakeup() == NOW + timedelta(minutes=10)
+    assert sched.seconds_to_next() == 600
+    assert sched.next_poll("mail") == NOW + timedelta(minutes=10)
     sched.poll_now("mail")
     assert sched.due(NOW) == ["mail"]
 
@@ -309,9 +355,44 @@ def test_poll_now_makes_an_idle_source_due() -> None:
 def test_scheduler_resumes_persisted_backoff(cache: Cache) -> None:
     src = FailingSource("toggl", SourceError("quota", kind="quota", retry_after=1800))
     poll_sources([src], cache, frozen_clock(NOW))
-    sched = Scheduler({"toggl": 120, "mail": 60}, health=cache.health())
-    assert sched.due(NOW + timedelta(minutes=29)) == ["mail"]
-    assert sched.due(NOW + timedelta(minutes=30)) == ["toggl", "mail"]
+    ticks = Ticks()
+    sched = Scheduler({"toggl": 120, "mail": 60}, health=cache.health(), now=NOW, monotonic=ticks)
+    ticks.advance(29 * 60)
+    assert sched.due(NOW) == ["mail"]
+    ticks.advance(60)
+    assert sched.due(NOW) == ["toggl", "mail"]
+
+
+@pytest.mark.parametrize("step", [-7200.0, 7200.0], ids=["clock back 2h", "clock forward 2h"])
+def test_a_wall_clock_step_changes_nothing_but_displayed_times(step: float) -> None:
+    ticks = Ticks()
+    sched = Scheduler({"mail": 60}, now=NOW, monotonic=ticks)
+    sched.started("mail")
+    sched.finished("mail", outcome("mail", 60))
+    stepped = NOW + timedelta(seconds=step)
+    assert sched.due(stepped) == []  # a step forward does not make it due early
+    ticks.advance(60)
+    assert sched.due(stepped) == ["mail"]  # a step back does not hold it up
+    sched.started("mail")
+    sched.finished("mail", outcome("mail", 60))
+    assert sched.next_poll("mail") == stepped + timedelta(seconds=60)
+
+
+def test_a_persisted_next_poll_far_ahead_is_clamped(cache: Cache) -> None:
+    """A ``next_poll`` written while the clock was a year ahead waits one interval
+    for a healthy source and the back-off cap for a failing one, not a year."""
+    ahead = NOW + timedelta(days=365)
+    poll_sources([MailSource()], cache, frozen_clock(ahead))
+    poll_sources(
+        [FailingSource("toggl", SourceError("down", kind="server"))], cache, frozen_clock(ahead)
+    )
+    ticks = Ticks()
+    sched = Scheduler({"mail": 60, "toggl": 120}, health=cache.health(), now=NOW, monotonic=ticks)
+    assert sched.due(NOW) == []
+    ticks.advance(60)
+    assert sched.due(NOW) == ["mail"]
+    ticks.advance(3600 - 60)
+    assert sched.due(NOW) == ["mail", "toggl"]
 
 
 def test_daemon_style_loop_with_threads_never_overlaps_a_source(cache: Cache) -> None:
@@ -335,7 +416,7 @@ def test_daemon_style_loop_with_threads_never_overlaps_a_source(cache: Cache) ->
             return FetchResult()
 
     sources = {n: Slow(n, {}) for n in ("a", "b")}
-    sched = Scheduler({n: 0.0 for n in sources})
+    sched = Scheduler({n: 0.0 for n in sources}, now=NOW)
     cache_lock = threading.Lock()
     threads: list[threading.Thread] = []
 

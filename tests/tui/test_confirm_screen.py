@@ -67,7 +67,7 @@ async def test_pause_asks_first_then_stops_the_timer_and_tells_the_worker(
         assert isinstance(app.screen, ConfirmScreen)
         shown = confirm_text(app)
         assert "Pause Ana Reyes?" in shown
-        assert "clockify: would stop the timer" in shown
+        assert "clockify: will stop the timer" in shown and "would" not in shown
         assert tracker.calls == [] and not engine.settings.audit_file.exists()  # only asked
         app.screen.query_one("#confirm-reason", Input).value = "Cap reached for March."
         await pilot.press("y")

@@ -83,7 +83,7 @@ async def test_question_mark_opens_help_listing_keys(app: FarwatchApp) -> None:
         for words in ("Ping", "Pause", "Filter", "Sources", "ping_stale"):
             assert words in text
         # Enter opens a worker's detail: the table's own Enter must not hide it
-        assert any("enter" in line.lower() and "Detail" in line for line in text.splitlines())
+        assert any("⏎" in line and "Detail" in line for line in text.splitlines())
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 
@@ -120,7 +120,9 @@ async def test_s_opens_sources_and_u_polls_the_selected_one(
         assert isinstance(app.screen, SourcesScreen)
         text = screen_text(app)
         assert "rate limited" in text and "clockify" in text
-        await pilot.press("down", "u")
+        # it opens on the failing source; up moves to mail, and u polls that one
+        assert app.screen.selected_source() == "clockify"
+        await pilot.press("up", "u")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert engine.polled == ["mail"]
@@ -275,3 +277,16 @@ async def test_the_detail_title_shows_the_workers_local_time_as_the_clock_moves(
         await pilot.pause()
         later = (NOW + timedelta(minutes=7)).astimezone(ZoneInfo("Asia/Manila"))
         assert f"Asia/Manila {later:%H:%M}" in screen_text(app)
+
+
+async def test_at_80_columns_the_sources_screen_shows_the_whole_failing_error(
+    app: FarwatchApp,
+) -> None:
+    """The table cuts the error column; the panel below it never cuts what is wrong."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "clockify — rate limited: the server answered 429 Too Many Requests" in text
+        assert "waiting 10 min" in text
+        assert "farwatch will back off and retry later" in text

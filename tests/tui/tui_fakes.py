@@ -15,6 +15,7 @@ from typing import Any
 
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
 from farwatch.state.clock import Clock, frozen_clock
+from farwatch.state.engine_api import Refresh
 from farwatch.state.settings import CacheSettings, Settings, SourceSettings, UiSettings
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
@@ -327,6 +328,9 @@ class FakeEngine:
 
     def health(self) -> list[SourceHealth]:
         return list(self.health_rows)
+
+    def refresh(self, now: datetime | None = None) -> Refresh:
+        return Refresh(self.snapshot(), self.statuses(now), self.health())
 
     def change(self, worker_id: str, **fields: Any) -> None:
         self.current = [replace(s, **fields) if s.id == worker_id else s for s in self.current]

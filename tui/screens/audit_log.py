@@ -1,9 +1,12 @@
-"""The audit log: every action and alert, newest first, filterable by worker."""
+"""The audit log: every action and alert, newest first, filterable by worker.
+
+The entries are the app's ``audit_entries``, read by the refresh worker thread
+(``farwatch.tui.polling``), so a slow disk never stalls this screen.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -12,21 +15,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input, Static
 
-from farwatch.state import audit
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import clean, safe_text
 
 MAX_ROWS = 500
-
-
-def read_audit(path: Path, worker: str | None = None) -> list[Any]:
-    """Audit entries newest first (empty when the log is missing or unreadable)."""
-    try:
-        return list(audit.read_entries(path, worker=worker))
-    except OSError:
-        return []
 
 
 def entry_cells(entry: Any, names: dict[str, str], zone: Any) -> list[Text]:
@@ -79,7 +73,7 @@ class AuditLogScreen(FarwatchScreen):
         needle = self.worker_filter.casefold()
         entries = [
             e
-            for e in read_audit(fw.engine.settings.audit_file)
+            for e in fw.audit_entries
             if not needle
             or needle in e.worker.casefold()
             or needle in names.get(e.worker, "").casefold()

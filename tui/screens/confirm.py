@@ -92,7 +92,7 @@ class ConfirmScreen(ModalScreen[PauseResult | None]):
     def _preview(self) -> None:
         try:
             result = self._run(dry_run=True)
-            text = result.describe().replace("dry run: would ", "Will ", 1)
+            text = result.preview()
         except Exception as exc:  # the preview is a courtesy; the action reports for real
             text = f"(could not preview: {exc})"
         self.app.call_from_thread(self._show_plan, text)

@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
-from farwatch.state.engine_api import EngineLike
+from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.cells import (
     age_ago,
@@ -27,7 +27,6 @@ from farwatch.tui.cells import (
     zone_of,
 )
 from farwatch.tui.palette import Palette
-from farwatch.tui.screens.audit_log import read_audit
 from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.safe import clean, safe_text
@@ -38,12 +37,11 @@ AUDIT_ROWS = 15
 CHART_WIDTH = 30
 
 
-def worker_history(engine: EngineLike, worker_id: str) -> tuple[list[CheckIn], list[TimeEntry]]:
-    """Check-ins and time entries newest first (empty when the cache cannot be read)."""
-    try:
-        history = derive.worker_history(engine.snapshot(), worker_id)
-    except Exception:  # a broken cache must not take the detail screen down
-        return [], []
+def worker_history(
+    snapshot: CacheSnapshot, worker_id: str
+) -> tuple[list[CheckIn], list[TimeEntry]]:
+    """Check-ins and time entries newest first, from the snapshot a worker thread read."""
+    history = derive.worker_history(snapshot, worker_id)
     return list(history.checkins), list(history.entries)
 
 
@@ -219,7 +217,7 @@ class DetailScreen(FarwatchScreen):
             self.query_one("#detail-title", Static).update(Text("This worker left the roster."))
             return
         now, palette = fw.now, fw.palette
-        checkins, entries = worker_history(fw.engine, self.worker_id)
+        checkins, entries = worker_history(fw.snapshot, self.worker_id)
         self._show_title(status)
         now_text = Text(end="")
         now_text.append("Task: ", style="bold")
@@ -252,7 +250,7 @@ class DetailScreen(FarwatchScreen):
         self.query_one("#detail-timeline", Static).update(timeline(checkins, now, palette))
         self.query_one("#detail-entries", Static).update(entries_text(entries, now))
         self.query_one("#detail-contact", Static).update(contact_lines(status))
-        audit = read_audit(fw.engine.settings.audit_file, worker=self.worker_id)
+        audit = [e for e in fw.audit_entries if e.worker == self.worker_id]
         self.query_one("#detail-audit", Static).update(audit_text(audit, fw.display_zone))
 
     def action_ping(self) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, cast
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Static
 
+from farwatch.sources.base import ErrorKind, SourceError
+from farwatch.sources.explain import explain
 from farwatch.state.snapshot import SourceHealth
 from farwatch.tui.cells import cell_signature, humanize_age
 from farwatch.tui.palette import Palette
@@ -107,17 +109,31 @@ class SourcesScreen(FarwatchScreen):
     def on_data_table_row_highlighted(self) -> None:
         self._show_error()
 
+    def on_mount(self) -> None:
+        super().on_mount()
+        failing = [i for i, h in enumerate(self.fw.health) if h.consecutive_failures]
+        if failing:  # open on what needs attention, so its whole error shows at once
+            self.query_one("#sources", DataTable).move_cursor(row=failing[0])
+
     def _show_error(self) -> None:
-        """The selected source's whole last error, wrapped (the table cuts it)."""
+        """The selected source's whole last error and what to do, wrapped (the table cuts it)."""
         name = self.selected_source()
         health = next((h for h in self.fw.health if h.name == name), None)
         text = Text()
         if health is not None and health.last_error:
+            text.append_text(safe_text(health.name, "bold", limit=30))
+            text.append(" — ")
             text.append_text(safe_text(health.last_error_title or "error", "bold", limit=60))
             text.append(": ")
             message = safe_text(health.last_error, self.fw.palette.get("state-alert"), limit=600)
             message.no_wrap = False
             text.append_text(message)
+            if health.consecutive_failures:
+                kind = cast(ErrorKind, health.last_error_kind or "unknown")
+                text.append("\n")
+                text.append(explain(SourceError(health.last_error, kind=kind)), style="italic")
+        elif health is not None:
+            text.append(f"{health.name}: no errors", style="dim")
         self.query_one("#source-error", Static).update(text)
 
     def selected_source(self) -> str | None:

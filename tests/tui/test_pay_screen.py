@@ -1,0 +1,71 @@
+"""The pay screen: `$` shows what each worker is owed this period; `v` the period before."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from tui_fakes import FakeEngine, FakeScheduler, ana_history, screen_text, status
+
+from farwatch.tui.app import build_app
+from farwatch.tui.screens.main import MainScreen
+from farwatch.tui.screens.pay import PayScreen
+
+pytestmark = pytest.mark.anyio
+
+
+async def wait_for_rows(app: object, pilot: object) -> None:
+    for _ in range(100):
+        await app.workers.wait_for_complete()  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+        if "Pay —" in screen_text(app):
+            return
+
+
+async def test_dollar_opens_pay_with_capped_amounts_and_v_shows_last_period(
+    tmp_path: Path,
+) -> None:
+    """Ana (UTC, cap 8 h a week, 12 USD/h) worked Mon 5 h and Tue 4.5 h of this week
+    (Mon 2 Mar 2026), and a timer has run 2.5 h: 12 h logged, 8 payable, 4 over."""
+    checkins, entries = ana_history()
+    ana = replace(
+        status("ana", "Ana Reyes", timezone="UTC", used=12, cap=8),
+        email="ana@example.com",
+        rate=12.0,
+        currency="USD",
+        cap_period="week",
+    )
+    ben = replace(status("ben", "Ben Okafor", timezone="UTC"), rate=None, currency="")
+    engine = FakeEngine(tmp_path, [ana, ben], checkins=checkins, entries=entries)
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("dollar_sign")
+        assert isinstance(app.screen, PayScreen)
+        await wait_for_rows(app, pilot)
+        text = screen_text(app)
+        ana_line = next(line for line in text.splitlines() if "Ana Reyes" in line)
+        assert ana_line.split()[2:] == [
+            "Mon",
+            "02",
+            "Mar",
+            "12.00h",
+            "8.00h",
+            "4.00h",
+            "✖",
+            "$12.00",
+            "$96.00",
+            "$48.00",
+            "provisional",
+            "▶",
+        ]
+        assert "USD: 8.00h payable · $96.00 to pay · $48.00 not paid (over cap)" in text
+        assert "No currency:" in text and "1 worker without a rate" in text
+        await pilot.press("v")
+        await wait_for_rows(app, pilot)
+        text = screen_text(app)
+        assert "the previous cap period" in text
+        assert "Mon 23 Feb" in text and "$96.00" not in text
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
