@@ -7,10 +7,15 @@ scrubbed out of every error before it leaves this module:
 - email: ``[nudge] email`` (an apprise ``mailto://``/``mailtos://`` URL) with
   the worker's roster email as the only recipient; the SMTP password comes
   from the variable named by ``email_password_env``.
-- IM: the roster's ``im`` URL. Because a roster is often a shared sheet,
-  tokens are referenced, not written: ``${FARWATCH_IM_...}`` in the URL is
-  replaced from the environment (only variables with that prefix, so a
-  hostile roster cannot send another secret to its own webhook).
+- IM: a channel the owner configured, ``[nudge.im.NAME]`` with an apprise
+  ``url`` template and ``x_env`` secrets; the roster's ``im`` cell only says
+  ``NAME:recipient`` (``farwatch.sources.imref``). A roster is often a shared
+  sheet, so a cell can neither reach the owner's secrets nor pick a host: a
+  URL or ``${...}`` in it, or an unknown channel name, is refused and nothing
+  is sent.
+
+Every secret read here is registered with the redactor, and every error,
+subject and body passes it before it leaves this module.
 
 Connect/read timeouts default to 10 s unless the URL sets ``cto``/``rto``,
 and the whole call is capped, so a dead server fails in bounded time.
@@ -22,14 +27,14 @@ import logging
 import os
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 import apprise
 
+from farwatch.sources.imref import ImRefError, fill_channel_url, parse_im_ref
+from farwatch.sources.redact import redact, register
 from farwatch.state.audit import scrub_text
 from farwatch.state.settings import NudgeSettings
 from farwatch.state.status import WorkerStatus
@@ -38,9 +43,6 @@ ChannelKind = Literal["email", "im"]
 
 DEFAULT_TIMEOUT = 10.0
 CALL_TIMEOUT = 45.0
-IM_ENV_PREFIX = "FARWATCH_IM_"
-
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ONE_ADDRESS = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
 
 
@@ -54,10 +56,14 @@ class Channel:
 
     kind: ChannelKind
     target: str
-    """What the owner sees: an address, or the scrubbed URL."""
+    """What the owner sees: an address, or ``channel:recipient``."""
     url: str
     problem: str = ""
     """Why this channel cannot be used (it is then reported, not sent)."""
+    recipient: str = ""
+    """For IM: who on the configured channel (from the roster)."""
+    channel: str = ""
+    """For IM: the configured channel's name."""
 
     @property
     def label(self) -> str:
@@ -104,31 +110,46 @@ def email_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
     return Channel("email", address, url)
 
 
-def im_channel(status: WorkerStatus) -> Channel | None:
-    """The IM channel from the roster's ``im`` URL, or None when it is empty."""
-    url = status.im.strip()
-    if not url:
+def im_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
+    """The IM channel named by the roster's ``im`` cell, or None when it is empty."""
+    try:
+        ref = parse_im_ref(status.im)
+    except ImRefError as exc:
+        return Channel("im", "(refused roster im)", "", str(exc))
+    if ref is None:
         return None
-    target = scrub_text(url)
-    if "://" not in url:
-        return Channel("im", target, "", "the roster im value is not an apprise URL")
-    return Channel("im", target, url)
+    name, recipient = ref
+    target = f"{name}:{recipient}"
+    configured = nudge.im.get(name)
+    if configured is None:
+        known = ", ".join(sorted(nudge.im)) or "none configured"
+        return Channel(
+            "im",
+            target,
+            "",
+            f"the roster names IM channel {name}, which the config does not define "
+            f"([nudge.im.{name}]; configured: {known}); refused, nothing sent",
+        )
+    return Channel("im", target, configured.url, recipient=recipient, channel=name)
 
 
 def channels_for(nudge: NudgeSettings, status: WorkerStatus) -> list[Channel]:
-    found = [email_channel(nudge, status), im_channel(status)]
+    found = [email_channel(nudge, status), im_channel(nudge, status)]
     return [c for c in found if c is not None]
 
 
-def _secret_url(channel: Channel, nudge: NudgeSettings) -> tuple[str, list[str]]:
-    """The URL with secrets filled in, and the secrets (to scrub from errors)."""
-    secrets: list[str] = []
+def _secret(var: str, why: str) -> str:
+    value = register(os.environ.get(var))
+    if not value:
+        raise ChannelError(f"environment variable {var} ({why}) is not set")
+    return value
+
+
+def _secret_url(channel: Channel, nudge: NudgeSettings) -> str:
+    """The URL with its secrets filled in (each registered with the redactor)."""
     url = channel.url
     if channel.kind == "email" and nudge.email_password_env:
-        var = nudge.email_password_env
-        password = os.environ.get(var)
-        if not password:
-            raise ChannelError(f"environment variable {var} (email_password_env) is not set")
+        password = _secret(nudge.email_password_env, "email_password_env")
         parts = urlsplit(url)
         if not parts.username:
             raise ChannelError("[nudge] email URL has no user name to log in with")
@@ -139,34 +160,21 @@ def _secret_url(channel: Channel, nudge: NudgeSettings) -> tuple[str, list[str]]
         if parts.port:
             netloc += f":{parts.port}"
         url = urlunsplit(parts._replace(netloc=netloc))
-        secrets += [password, quote(password, safe="")]
     if channel.kind == "im":
-
-        def fill(match: re.Match[str]) -> str:
-            var = match.group(1)
-            if not var.startswith(IM_ENV_PREFIX):
-                raise ChannelError(
-                    f"the im URL may only reference variables starting with {IM_ENV_PREFIX}"
-                    f" (not {var})"
-                )
-            value = os.environ.get(var)
-            if not value:
-                raise ChannelError(f"environment variable {var} (in the im URL) is not set")
-            secrets.append(value)
-            return value
-
-        url = _ENV_REF.sub(fill, url)
+        configured = nudge.im[channel.channel]
+        secrets = {
+            name: _secret(var, f"{name}_env of [nudge.im.{channel.channel}]")
+            for name, var in configured.secrets.items()
+        }
+        url = fill_channel_url(configured.url, channel.recipient, secrets)
     parts = urlsplit(url)
     if parts.password:
-        secrets.append(parts.password)
-    return _with_timeouts(url), secrets
+        register(unquote(parts.password))
+    return _with_timeouts(url)
 
 
-def scrub_error(text: str, secrets: list[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret:
-            text = text.replace(secret, "***")
-    return str(scrub_text(text)).strip()
+def scrub_error(text: str) -> str:
+    return str(scrub_text(redact(text))).strip()
 
 
 def _reason(result: object, fallback: str) -> str:
@@ -182,59 +190,24 @@ def _reason(result: object, fallback: str) -> str:
     return "; ".join(lines) or fallback
 
 
-class _ScrubSecrets(logging.Filter):
-    """Hide secrets in log records written while sending (apprise and urllib3 log a
-    URL's token path at DEBUG)."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__()
-        self.secrets = secrets
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = scrub_error(message, self.secrets) if self.secrets else message
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_SENDING_LOGGERS = ("apprise", "urllib3.connectionpool")
-"""Loggers that write a URL's path (where IM tokens live) while a message is sent."""
-
-
-@contextmanager
-def _scrubbed_logs(secrets: list[str]) -> Iterator[None]:
-    scrubber = _ScrubSecrets(secrets)
-    loggers = [logging.getLogger(name) for name in _SENDING_LOGGERS]
-    for logger in loggers:
-        logger.addFilter(scrubber)
-    try:
-        yield
-    finally:
-        for logger in loggers:
-            logger.removeFilter(scrubber)
-
-
 def send(channel: Channel, subject: str, body: str, nudge: NudgeSettings) -> ChannelResult:
     """Send on one channel; never raises, the result says what happened."""
     start = time.monotonic()
     if channel.problem:
         return ChannelResult(channel.kind, channel.target, False, channel.problem)
-    secrets: list[str] = []
     try:
-        url, secrets = _secret_url(channel, nudge)
-        with _scrubbed_logs(secrets):
-            asset = apprise.AppriseAsset(storage_mode="memory")
-            sender = apprise.Apprise(asset=asset)
-            if not sender.add(url):
-                raise ChannelError(f"apprise does not understand the {channel.kind} URL")
-            result = sender.notify(
-                body=body,
-                title=subject,
-                body_format=apprise.NotifyFormat.TEXT,
-                timeout=CALL_TIMEOUT,
-                log_level=logging.WARNING,
-            )
+        url = _secret_url(channel, nudge)
+        asset = apprise.AppriseAsset(storage_mode="memory")
+        sender = apprise.Apprise(asset=asset)
+        if not sender.add(url):
+            raise ChannelError(f"apprise does not understand the {channel.kind} URL")
+        result = sender.notify(
+            body=redact(body),
+            title=redact(subject),
+            body_format=apprise.NotifyFormat.TEXT,
+            timeout=CALL_TIMEOUT,
+            log_level=logging.WARNING,
+        )
         ok = bool(result)
         error = "" if ok else _reason(result, f"the {channel.kind} server refused the message")
     except ChannelError as exc:
@@ -245,6 +218,6 @@ def send(channel: Channel, subject: str, body: str, nudge: NudgeSettings) -> Cha
         channel.kind,
         channel.target,
         ok,
-        scrub_error(error, secrets),
+        scrub_error(error),
         time.monotonic() - start,
     )

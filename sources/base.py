@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from farwatch.sources.envref import looks_like_secret
 from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.redact import redact, register
 
 OptionKind = Literal["str", "int", "float", "bool", "duration", "path", "url", "env", "choice"]
 
@@ -66,7 +68,8 @@ class SourceError(Exception):
     """A failure the user can act on.
 
     Args:
-        message: plain words for the source-health screen (never a secret).
+        message: plain words for the source-health screen; any registered
+            secret in it (or in ``title``) is masked here, at the root.
         title: a few words for a badge or toast.
         kind: the class of failure, used for wording and back-off policy.
         retryable: False when polling again will not help (bad credentials,
@@ -83,6 +86,7 @@ class SourceError(Exception):
         retryable: bool = True,
         retry_after: float | None = None,
     ) -> None:
+        message, title = redact(message), redact(title)  # whatever a server echoed
         super().__init__(message)
         self.message = message
         self.title = title
@@ -197,7 +201,15 @@ class Source(ABC):
                 kind="config",
                 retryable=False,
             )
-        value = os.environ.get(str(var))
+        if looks_like_secret(str(var)):
+            raise SourceError(
+                f"{self.name}: {option} must name an environment variable, but its value "
+                "looks like a secret (not shown); put the secret in a variable and name that",
+                title="bad config",
+                kind="config",
+                retryable=False,
+            )
+        value = register(os.environ.get(str(var)))
         if not value:
             raise SourceError(
                 f"{self.name}: environment variable {var} (from {option}) is not set",
@@ -214,7 +226,7 @@ def _keyring_secret(source: str, option: str, ref: str) -> str:
     try:
         import keyring  # imported here: it is slow to import and rarely used
 
-        value = keyring.get_password(service, username)
+        value = register(keyring.get_password(service, username))
     except Exception as exc:  # no backend, locked keyring, D-Bus trouble
         raise SourceError(
             f"{source}: cannot read {ref} from the system keyring: {type(exc).__name__}",

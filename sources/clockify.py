@@ -81,8 +81,11 @@ class ClockifySource(TrackerSource):
     def make_client(self) -> ApiClient:
         return ApiClient(
             self.name,
-            headers={"X-Api-Key": self.secret("api_key_env"), "Accept": "application/json"},
+            base_urls=[self.base_url, self.reports_url],
+            credentials={"X-Api-Key": self.secret("api_key_env")},
+            headers={"Accept": "application/json"},
             timeout=self.timeout,
+            budget=self.request_budget,
         )
 
     def _paged(

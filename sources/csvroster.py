@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
+from farwatch.sources.imref import ImRefError, parse_im_ref
 from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow, SourceWarning
 from farwatch.sources.text import strip_control
 
@@ -339,6 +340,12 @@ def _row(
         )
         if a and a != email
     )
+    im = values.get("im", "")
+    try:
+        parse_im_ref(im)
+    except ImRefError as exc:
+        out.warnings.append(SourceWarning("skipped", f"line {line}: {exc}"))
+        im = ""
     currency = values.get("currency", "").upper() or _currency_of(values.get("rate", ""))
     return RosterRow(
         worker_id=values.get("id", ""),
@@ -353,7 +360,7 @@ def _row(
         hours=values.get("hours", ""),
         days=values.get("days", ""),
         category=values.get("category", ""),
-        im=values.get("im", ""),
+        im=im,
         tracker_id=values.get("tracker_id", ""),
         aliases=aliases,
         extra=extra,

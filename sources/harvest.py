@@ -75,13 +75,17 @@ class HarvestSource(TrackerSource):
     def make_client(self) -> ApiClient:
         return ApiClient(
             self.name,
-            headers={
+            base_urls=[self.base_url],
+            credentials={
                 "Authorization": f"Bearer {self.secret('api_key_env')}",
                 "Harvest-Account-Id": self.account,
+            },
+            headers={
                 "User-Agent": f"farwatch ({self.opt('contact')})",
                 "Accept": "application/json",
             },
             timeout=self.timeout,
+            budget=self.request_budget,
         )
 
     def _follow(self, path: str, params: dict[str, Any], key: str, listing: Listing) -> list[Any]:
@@ -95,6 +99,8 @@ class HarvestSource(TrackerSource):
             items = list_field(self.name, data, (key,), key)
             rows.extend(items)
             nxt = self._next_link(data, key)
+            if nxt is not None:  # refused unless on the API's origin, before anything else
+                nxt = self.api.next_page(nxt, base=url)
             ids = [str(i.get("id")) for i in items if isinstance(i, dict)]
             if not pager.more(ids, nxt):
                 return rows

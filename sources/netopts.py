@@ -13,6 +13,7 @@ from typing import Any
 
 from farwatch.sources.base import Option, SourceError
 from farwatch.sources.durations import parse_duration
+from farwatch.sources.redact import redact
 from farwatch.sources.text import strip_control
 
 
@@ -59,12 +60,14 @@ def clean_text(value: Any, limit: int = 500) -> str:
 
     Whole escape sequences go (an OSC title change leaves no ``]0;...``
     behind), as do control, bidi and zero-width characters; whitespace
-    collapses to single spaces. Numbers read as text; an object or list where
-    text belongs (a mangled answer) reads as nothing.
+    collapses to single spaces. Secrets are masked before the text is cut,
+    so a key echoed near the limit cannot leave its first characters. Numbers
+    read as text; an object or list where text belongs (a mangled answer)
+    reads as nothing.
     """
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         return ""
-    return " ".join(strip_control(str(value)).split())[:limit]
+    return " ".join(redact(strip_control(str(value))).split())[:limit]
 
 
 def _bad(source: str, name: str, value: Any) -> SourceError:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import httpx
 
 from farwatch.sources.base import SourceError
+from farwatch.sources.http import ApiClient
 
 MAX_BYTES = 10 * 1024 * 1024
 """A roster is a few KB; refuse to hold more than this in memory."""
@@ -105,60 +106,95 @@ def download(
     last_modified: str = "",
     timeout: float = 30.0,
     connect_timeout: float | None = None,
-    client: httpx.Client | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> Download:
-    """GET ``url`` (following redirects), conditionally when validators are known.
+    """GET ``url`` through the shared transport, conditionally when validators are known.
+
+    Redirects are followed on the sheet's own origin and, for a Google Sheets
+    link, to Google's documented download and sign-in hosts over https; any
+    other redirect is refused (``sources.http.ApiClient``).
 
     Raises:
         SourceError: not_shared (HTML/sign-in/401/403), not_found (404), server
             (5xx), rate_limited (429), timeout, dns, refused, tls, config (bad
-            URL), parse (too large) — messages carry only a redacted URL.
+            URL), parse (too large), protocol (redirect elsewhere) — messages
+            carry only a redacted URL.
     """
     shown = redact(url)
-    headers = {"User-Agent": USER_AGENT, "Accept": "text/csv, text/plain;q=0.9, */*;q=0.1"}
+    headers = {"Accept": "text/csv, text/plain;q=0.9, */*;q=0.1"}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    limits = httpx.Timeout(timeout, connect=connect_timeout or timeout)
-    own = client is None
-    http = client or httpx.Client(follow_redirects=True, timeout=limits, max_redirects=10)
     try:
-        with http.stream("GET", url, headers=headers, timeout=limits) as response:
-            _check_status(response, shown)
-            if response.status_code == 304:
-                return Download(None, etag, last_modified, str(response.url), _hops(response))
-            body = _read_limited(response, shown)
-            _check_not_html(response, body, shown)
-            return Download(
-                body,
-                response.headers.get("etag", ""),
-                response.headers.get("last-modified", ""),
-                str(response.url),
-                _hops(response),
-            )
-    except SourceError:
-        raise
-    except httpx.TimeoutException:
-        raise SourceError(
-            f"sheet timed out after {timeout:g} s: {shown}", title="timed out", kind="timeout"
-        ) from None
-    except httpx.TooManyRedirects:
-        raise SourceError(
-            f"sheet redirects in a loop: {shown}", title="too many redirects", kind="protocol"
-        ) from None
+        http = ApiClient(
+            "sheet",
+            base_urls=[url],
+            headers={"User-Agent": USER_AGENT},
+            timeout=timeout,
+            connect_timeout=connect_timeout or timeout,
+            transport=transport,
+            max_bytes=MAX_BYTES,
+            redirect_ok=_google_hops if _is_google(url) else None,
+            on_failure=lambda exc: _network_error(exc, shown, timeout),
+        )
     except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
-        raise SourceError(
-            f"sheet url is not a usable http(s) URL: {shown}",
-            title="bad URL",
-            kind="config",
-            retryable=False,
-        ) from None
-    except httpx.HTTPError as exc:
-        raise _network_error(exc, shown) from None
+        raise _bad_url(shown) from None
+    try:
+        response = http.send("GET", url, headers=headers)
+    except SourceError as err:
+        if err.kind == "parse" and "larger than" in err.message:
+            raise SourceError(
+                f"sheet is larger than {MAX_BYTES // (1024 * 1024)} MB: {shown}",
+                title="sheet too large",
+                kind="parse",
+                retryable=False,
+            ) from None
+        if err.title == "too many redirects":
+            raise SourceError(
+                f"sheet redirects in a loop: {shown}", title="too many redirects", kind="protocol"
+            ) from None
+        raise
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+        raise _bad_url(shown) from None
     finally:
-        if own:
-            http.close()
+        http.close()
+    _check_status(response, shown)
+    if response.status_code == 304:
+        return Download(None, etag, last_modified, str(response.url), _hops(response))
+    body = response.content
+    _check_not_html(response, body, shown)
+    return Download(
+        body,
+        response.headers.get("etag", ""),
+        response.headers.get("last-modified", ""),
+        str(response.url),
+        _hops(response),
+    )
+
+
+def _is_google(url: str) -> bool:
+    try:
+        return (urlsplit(url).hostname or "").lower() == "docs.google.com"
+    except ValueError:
+        return False
+
+
+def _google_hops(target: httpx.URL) -> bool:
+    """Where Google sends a sheet export: its download hosts, or its sign-in page."""
+    host = (target.host or "").lower()
+    return target.scheme == "https" and (
+        host.endswith(".googleusercontent.com") or host in _SIGN_IN_HOSTS
+    )
+
+
+def _bad_url(shown: str) -> SourceError:
+    return SourceError(
+        f"sheet url is not a usable http(s) URL: {shown}",
+        title="bad URL",
+        kind="config",
+        retryable=False,
+    )
 
 
 def _hops(response: httpx.Response) -> int:
@@ -221,22 +257,6 @@ def _on_sign_in(response: httpx.Response) -> bool:
     return host in _SIGN_IN_HOSTS or "ServiceLogin" in response.url.path
 
 
-def _read_limited(response: httpx.Response, shown: str) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    for chunk in response.iter_bytes():
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise SourceError(
-                f"sheet is larger than {MAX_BYTES // (1024 * 1024)} MB: {shown}",
-                title="sheet too large",
-                kind="parse",
-                retryable=False,
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _check_not_html(response: httpx.Response, body: bytes, shown: str) -> None:
     ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -265,8 +285,14 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _network_error(exc: httpx.HTTPError, shown: str) -> SourceError:
-    """Name the network failure in plain words (DNS, refused, TLS)."""
+def _network_error(exc: httpx.HTTPError, shown: str, timeout: float = 30.0) -> SourceError:
+    """Name the network failure in plain words (timeout, DNS, refused, TLS)."""
+    if isinstance(exc, httpx.TimeoutException):
+        return SourceError(
+            f"sheet timed out after {timeout:g} s: {shown}", title="timed out", kind="timeout"
+        )
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return _bad_url(shown)
     chain = _chain(exc)
     text = " ".join(str(e) for e in chain).lower()
     host = shown.split("/")[2] if shown.count("/") >= 2 else shown

@@ -117,10 +117,12 @@ class TogglSource(TrackerSource):
     def make_client(self) -> ApiClient:
         return ApiClient(
             self.name,
+            base_urls=[self.base_url, self.reports_url],
             auth=(self.secret("api_key_env"), "api_token"),
             headers={"Accept": "application/json"},
             timeout=self.timeout,
             classify=toggl_error(self.name),
+            budget=self.request_budget,
         )
 
     def fetch_users(self) -> Users:

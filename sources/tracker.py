@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, Literal
 
 from farwatch.sources.base import Option, Source, SourceError
-from farwatch.sources.http import ApiClient, json_type
+from farwatch.sources.http import REQUEST_BUDGET, ApiClient, json_type
 from farwatch.sources.model import Cursor, FetchResult, SourceWarning, TimeEntry
 from farwatch.sources.netopts import as_seconds, clean_text, option_value
 
@@ -185,6 +185,12 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
             help="page cap of one listing per poll (more is a warning, nothing is deleted)",
         ),
         Option(
+            "request_budget",
+            "int",
+            default=REQUEST_BUDGET,
+            help="most requests one poll may send (pages included); more is a source error",
+        ),
+        Option(
             "lookback",
             "duration",
             default=lookback,
@@ -262,6 +268,7 @@ class TrackerSource(Source, abc.ABC):
         super().__init__(name, options)
         self.base_url = str(self.opt("base_url") or "").rstrip("/")
         self.timeout = as_seconds(self.opt("timeout"), name="timeout", source=name)
+        self.request_budget = int(self.opt("request_budget"))
         self.lookback = self._duration("lookback")
         self.entries_every = self._duration("entries_every")
         self.recent = self._duration("recent")
@@ -362,6 +369,7 @@ class TrackerSource(Source, abc.ABC):
     # ----------------------------------------------------------------- fetch
     def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
         api = self.api
+        api.begin_poll()
         before = api.requests
         result = FetchResult()
         state: dict[str, Any] = dict(cursor)

@@ -11,7 +11,8 @@ Actions write an ``intent`` entry before they send and an outcome entry
 (referencing the intent by ``intent_id``) after, so a crash in between shows as
 a pending intent and blocks a blind duplicate.
 
-Nothing here prunes the file. Secrets never go in: URLs in ``channel`` and
+Nothing here prunes the file. Secrets never go in: every field passes the
+redactor (``farwatch.sources.redact``) first, URLs in ``channel`` and
 ``detail`` are reduced to scheme and host, and user:password@ is dropped from
 URLs anywhere.
 """
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from farwatch.sources.model import out_of_range_text, time_in_range
+from farwatch.sources.redact import redact
 from farwatch.state.snapshot import PauseState
 
 try:  # POSIX advisory lock keeps concurrent writers' lines whole
@@ -176,9 +178,10 @@ def drop_userinfo(text: str) -> str:
 def _scrubbed(entry: AuditEntry) -> AuditEntry:
     return replace(
         entry,
-        channel=scrub_text(entry.channel),
-        detail=scrub_text(entry.detail),
-        message=drop_userinfo(entry.message),
+        worker=redact(entry.worker),
+        channel=scrub_text(redact(entry.channel)),
+        detail=scrub_text(redact(entry.detail)),
+        message=drop_userinfo(redact(entry.message)),
     )
 
 

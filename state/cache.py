@@ -23,6 +23,7 @@ from tinydb import TinyDB
 from tinydb.table import Table
 
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, TimeEntry
+from farwatch.sources.redact import redact, redact_data
 from farwatch.state import cache_codec as codec
 from farwatch.state.cache_files import display_path, ensure_parent, move_aside, probe_writable
 from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
@@ -323,6 +324,11 @@ class Cache:
 
     def set_health(self, health: SourceHealth) -> None:
         self._require_writer()
+        health = replace(
+            health,
+            last_error=redact(health.last_error) if health.last_error else health.last_error,
+            last_error_title=redact(health.last_error_title or "") or health.last_error_title,
+        )
         doc = codec.health_doc(health)
         table = self._db.table("health")
         found = self._index.health.get(health.name)
@@ -449,6 +455,7 @@ class Cache:
         return now - timedelta(seconds=self.retention) if self.retention > 0 else None
 
     def _set_cursor(self, source: str, cursor: Cursor) -> None:
+        cursor = redact_data(cursor)  # sources keep warnings and server text in cursors
         table = self._db.table("cursors")
         found = self._index.cursors.get(source)
         doc = {"source": source, "cursor": cursor}

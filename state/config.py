@@ -26,11 +26,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import platformdirs
 
+from farwatch.sources.imref import channel_url_problem, is_channel_name
 from farwatch.sources.model import CAP_PERIODS
+from farwatch.sources.redact import register
 from farwatch.state.config_reader import ConfigError, Table, display_path
 from farwatch.state.config_sources import SourcesReader
 from farwatch.state.config_types import (
@@ -44,6 +46,7 @@ from farwatch.state.settings import (
     DEFAULT_RETENTION,
     CacheSettings,
     DigestSettings,
+    ImChannelSettings,
     NudgeSettings,
     OwnerSettings,
     Policy,
@@ -321,6 +324,8 @@ class _Validator(SourcesReader):
                     t.key("email"), 'an apprise URL like "mailtos://user@smtp.example.com"', email
                 )
             if parts.password:
+                register(unquote(parts.password))
+                register(parts.password)
                 self.warn(
                     t.key("email"),
                     "the URL has a password inline; keep it out of the config file: leave it "
@@ -333,8 +338,32 @@ class _Validator(SourcesReader):
             name: self.string(templates_table.key(name), text)
             for name, text in templates_table.data.items()
         }
-        t.finish(("email", "email_password_env", "templates"))
-        return NudgeSettings(email=email, email_password_env=password_env, templates=templates)
+        t.used.add("im")
+        im_table = Table(self, t.data.get("im", {}), t.key("im"))
+        channels = {
+            name.lower(): self._im_channel(Table(self, table, im_table.key(name)), name)
+            for name, table in im_table.data.items()
+        }
+        t.finish(("email", "email_password_env", "templates", "im"))
+        return NudgeSettings(
+            email=email, email_password_env=password_env, templates=templates, im=channels
+        )
+
+    def _im_channel(self, t: Table, name: str) -> ImChannelSettings:
+        """``[nudge.im.NAME]``: ``url`` with ``{to}`` and ``{x}`` for each ``x_env``."""
+        if not is_channel_name(name):
+            raise self.fail(t.path, 'a channel name like "slack" or "team-hook"', name)
+        url = t.get("url", self.string, "")
+        secrets = {
+            key.removesuffix("_env"): t.get(key, self.env_name, "")
+            for key in list(t.data)
+            if key.endswith("_env")
+        }
+        problem = channel_url_problem(url, set(secrets))
+        if problem:
+            raise self.fail(t.key("url"), problem, url if "{" in url else None)
+        t.finish(("url", *(f"{k}_env" for k in secrets)))
+        return ImChannelSettings(name=name.lower(), url=url, secrets=secrets)
 
     def _owner(self, top: Table) -> OwnerSettings:
         t = self._section(top, "owner")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Callable
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from farwatch.sources.envref import looks_like_keyring_ref
+from farwatch.sources.redact import register
 from farwatch.state.config_types import (
     DURATION_EXPECTED,
     format_duration,
@@ -232,7 +235,8 @@ class Reader:
                 show(value)
                 if not isinstance(value, str)
                 else (
-                    "a value that is not a variable name (not shown: it may be the secret itself)"
+                    "a value that looks like a secret, not a variable name "
+                    "(not shown; if it is a key, treat it as exposed and keep it out of the config)"
                 )
             )
             raise ConfigError(
@@ -242,11 +246,11 @@ class Reader:
                 "(the secret itself goes in that variable)",
                 got,
             )
+        register(os.environ.get(value))  # known to the redactor before any source runs
         return value
 
     def keyring_ref(self, key: str, value: Any) -> str:
-        service, _, user = value.partition("/") if isinstance(value, str) else ("", "", "")
-        if not service.strip() or not user.strip():
+        if not isinstance(value, str) or not looks_like_keyring_ref(value):
             raise ConfigError(
                 self.file,
                 key,

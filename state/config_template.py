@@ -87,10 +87,19 @@ retention = "<retention>"
 
 [nudge]
 # How pings reach workers: an apprise URL for email; the recipient is the
-# worker's roster email. Instant-message URLs come from the roster's "im" column.
+# worker's roster email.
 # email = "mailtos://owner@example.com@smtp.example.com"
 # The environment variable holding the SMTP password:
 # email_password_env = "FARWATCH_SMTP_PASSWORD"
+
+# Instant messages: each channel lives here, with its apprise URL and secrets;
+# the roster's "im" column only names the channel and the recipient
+# ("slack:#ops", "slack:@ana"). {to} is the recipient; {token} is filled from
+# the variable named by token_env (any x_env fills {x}). The roster can never
+# hold a URL or a token, so whoever edits a shared sheet cannot redirect them.
+# [nudge.im.slack]
+# url = "slack://{token}/{to}"
+# token_env = "FARWATCH_SLACK_TOKEN"
 
 [nudge.templates]
 # Your own wording for the messages a ping suggests, by situation.

@@ -15,11 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from farwatch.sources import envref
 from farwatch.sources.durations import DURATION_EXPECTED as DURATION_EXPECTED
 from farwatch.sources.durations import parse_duration as parse_duration
 from farwatch.state import workhours
-
-_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 def format_duration(seconds: float) -> str:
@@ -73,4 +72,4 @@ def parse_time_of_day(text: str) -> str:
 
 def is_env_name(text: str) -> bool:
     """True for a plausible environment variable name (``FARWATCH_IMAP_PASSWORD``)."""
-    return bool(_ENV_NAME.match(text))
+    return envref.is_env_name(text)

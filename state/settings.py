@@ -75,6 +75,21 @@ class SourceSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ImChannelSettings:
+    """One IM channel the owner configured (``[nudge.im.NAME]``).
+
+    ``url`` is an apprise URL whose ``{to}`` (in the path or query, never the
+    host) receives the roster's recipient and whose ``{x}`` placeholders are
+    filled from the variables named by ``x_env`` (``secrets``), at send time.
+    """
+
+    name: str
+    url: str
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Placeholder -> environment variable holding its value."""
+
+
+@dataclass(frozen=True, slots=True)
 class NudgeSettings:
     """How pings reach workers (apprise URLs; secrets by reference only)."""
 
@@ -84,6 +99,8 @@ class NudgeSettings:
     """Environment variable holding the SMTP password, substituted at send time."""
     templates: dict[str, str] = field(default_factory=dict)
     """Message templates by situation, overriding the built-in ones."""
+    im: dict[str, ImChannelSettings] = field(default_factory=dict)
+    """IM channels by name; a roster ``im`` cell says ``NAME:recipient``."""
 
 
 @dataclass(frozen=True, slots=True)

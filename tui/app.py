@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 from textual.theme import Theme
 
+from farwatch.sources.redact import redact
 from farwatch.state.audit import AuditEntry
 from farwatch.state.cadence import Reminder
 from farwatch.state.clock import Clock
@@ -131,6 +132,10 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.exit()
 
     # -- themes ----------------------------------------------------------
+
+    def export_screenshot(self, *, title: str | None = None, simplify: bool = False) -> str:
+        """A screenshot (SVG) passes the redactor like every other file farwatch writes."""
+        return redact(super().export_screenshot(title=title, simplify=simplify))
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return state_variable_defaults(self.current_theme)

@@ -21,6 +21,7 @@ from farwatch.actions.templates import TemplateError, load_templates
 from farwatch.cli.common import config_option, load
 from farwatch.sources.base import Source, SourceError
 from farwatch.sources.explain import explain
+from farwatch.sources.imref import unknown_channels
 from farwatch.sources.model import FetchResult
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
@@ -50,7 +51,7 @@ def advice_for(error: SourceError) -> str:
         return ""
 
 
-def _try(spec: SourceSettings) -> CheckResult:
+def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
     started = time.monotonic()
     source: Source | None = None
     try:
@@ -81,13 +82,17 @@ def _try(spec: SourceSettings) -> CheckResult:
         f"{len(result.roster)} roster rows, {len(result.checkins)} check-ins, "
         f"{len(result.entries)} time entries"
     )
+    warnings = [str(w) for w in result.warnings]
+    if channels is not None:
+        cells = [(row.worker_id or row.name, row.im) for row in result.roster]
+        warnings += unknown_channels(cells, channels)
     return CheckResult(
         spec.name,
         spec.type,
         True,
         counts,
         seconds=time.monotonic() - started,
-        warnings=tuple(str(w) for w in result.warnings),
+        warnings=tuple(warnings),
     )
 
 
@@ -101,7 +106,9 @@ def deadline_of(spec: SourceSettings) -> float:
 
 
 def run_checks(
-    specs: tuple[SourceSettings, ...], deadline: float | None = None
+    specs: tuple[SourceSettings, ...],
+    deadline: float | None = None,
+    channels: set[str] | None = None,
 ) -> list[CheckResult]:
     """Try every source at once; results in config order.
 
@@ -112,7 +119,7 @@ def run_checks(
     results: dict[int, CheckResult] = {}
 
     def work(i: int, spec: SourceSettings) -> None:
-        results[i] = _try(spec)
+        results[i] = _try(spec) if channels is None else _try(spec, channels)
 
     threads = [
         threading.Thread(target=work, args=(i, spec), name=f"check-{spec.name}", daemon=True)
@@ -192,7 +199,7 @@ def check() -> None:
         if problems:
             raise click.exceptions.Exit(2)
         return
-    results = run_checks(settings.sources)
+    results = run_checks(settings.sources, channels=set(settings.nudge.im))
     width = max(len(f"{r.name} ({r.type})") for r in results)
     for r in results:
         label = f"{r.name} ({r.type})".ljust(width)

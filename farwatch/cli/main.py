@@ -3,18 +3,21 @@
 ``farwatch`` alone opens the dashboard. Each subcommand lives in its own
 module and is imported only when run, which keeps start-up quick. Every
 command gets ``--config`` (see
-``farwatch.cli.common``), even one that forgot to declare it.
+``farwatch.cli.common``), even one that forgot to declare it. Everything a
+command prints goes through the redactor (``farwatch.sources.redact``).
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import sys
 from typing import Any
 
 import click
 
 from farwatch.cli.common import ConfigProblem, config_option, load, make_config_option
+from farwatch.sources.redact import RedactingWriter
 from farwatch.state.config import ENV_VAR, ConfigError
 
 COMMANDS: dict[str, str] = {
@@ -100,9 +103,12 @@ class LazyGroup(click.Group):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         saved = os.environ.get(ENV_VAR)
+        streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = RedactingWriter(sys.stdout), RedactingWriter(sys.stderr)
         try:
             return super().main(*args, **kwargs)
         finally:  # --config sets $FARWATCH_CONFIG for this run only (tests run many)
+            sys.stdout, sys.stderr = streams
             if saved is None:
                 os.environ.pop(ENV_VAR, None)
             else:

@@ -71,9 +71,10 @@ class Inbox:
     def port(self) -> int:
         return int(self._server.server_address[1])
 
-    def url_for(self, worker_id: str) -> str:
-        """The apprise URL that reaches ``worker_id`` here."""
-        return f"json://127.0.0.1:{self.port}/{worker_id}"
+    @property
+    def channel_url(self) -> str:
+        """The ``[nudge.im.demo]`` URL: ``{to}`` (a worker id) becomes the path here."""
+        return f"json://127.0.0.1:{self.port}/{{to}}"
 
     def start(self) -> None:
         if self._thread is None:

@@ -55,7 +55,8 @@ def start_demo(
     """Write the demo team into ``root`` and load its config.
 
     With ``simulate`` the session also gets a simulator and a loopback
-    inbox (the roster's ``im`` URLs point at it, so pings reach the demo
+    inbox (the config's ``[nudge.im.demo]`` channel points at it and each
+    roster ``im`` cell says ``demo:<worker id>``, so pings reach the demo
     workers and they write back); neither runs until ``start``, which callers
     call once the first poll is done, so the first frame shows the promised
     mix rather than a half-applied change. Call ``stop`` when done.
@@ -67,7 +68,7 @@ def start_demo(
     team = build_team(now or clock(), seed)
     inbox = Inbox() if simulate else None
     try:
-        paths = write_demo(team, root, im_url=inbox.url_for if inbox else None)
+        paths = write_demo(team, root, inbox_url=inbox.channel_url if inbox else "")
         settings = load_settings(paths.config)
     except BaseException:
         if inbox is not None:

@@ -14,7 +14,6 @@ import io
 import mailbox
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -69,16 +68,16 @@ class DemoPaths:
         return self.root / "audit.jsonl"
 
 
-def write_demo(
-    team: DemoTeam, root: Path, *, im_url: Callable[[str], str] | None = None
-) -> DemoPaths:
+def write_demo(team: DemoTeam, root: Path, *, inbox_url: str = "") -> DemoPaths:
     """Write every demo file under ``root`` (created if needed).
 
-    ``im_url(worker_id)`` fills the roster's ``im`` column (the demo inbox).
+    With ``inbox_url`` (the demo inbox's apprise URL, ``{to}`` for the
+    worker) the config gets a ``[nudge.im.demo]`` channel and each roster
+    ``im`` cell names the worker on it, as an owner's roster would.
     """
     paths = DemoPaths(root)
     root.mkdir(parents=True, exist_ok=True)
-    write_roster(team, paths.roster, im_url)
+    write_roster(team, paths.roster, with_im=bool(inbox_url))
     mailroom = Mailroom(paths.maildir)
     for worker in team.workers:
         for checkin in worker.checkins:
@@ -102,16 +101,16 @@ def write_demo(
                     actor=DEMO_ACTOR,
                 ),
             )
-    paths.config.write_text(config_text(paths), encoding="utf-8")
+    paths.config.write_text(config_text(paths, inbox_url), encoding="utf-8")
     return paths
 
 
-def write_roster(team: DemoTeam, path: Path, im_url: Callable[[str], str] | None = None) -> None:
+def write_roster(team: DemoTeam, path: Path, *, with_im: bool = False) -> None:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=ROSTER_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for worker in team.workers:
-        writer.writerow(worker.roster_row(im_url(worker.id) if im_url else ""))
+        writer.writerow(worker.roster_row(f"demo:{worker.id}" if with_im else ""))
     _replace(path, buffer.getvalue())
 
 
@@ -204,8 +203,15 @@ class Mailroom:
         return stamped
 
 
-def config_text(paths: DemoPaths) -> str:
+def config_text(paths: DemoPaths, inbox_url: str = "") -> str:
     """The demo's config: a real, commented farwatch config for these files."""
+    im = (
+        "\n# Instant messages: the roster's im column says demo:<worker>; this channel\n"
+        "# (here the demo's loopback inbox) holds the URL and any *_env secrets.\n"
+        f'[nudge.im.demo]\nurl = "{inbox_url}"\n'
+        if inbox_url
+        else ""
+    )
 
     def q(path: Path) -> str:
         return '"' + str(path).replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -229,7 +235,7 @@ path = {q(paths.cache)}
 
 [audit]
 path = {q(paths.audit)}
-
+{im}
 # The roster: one row per worker (a CSV file; a shared sheet's CSV link works too).
 [[sources]]
 type = "sheet"

@@ -75,12 +75,12 @@ def week_engine(tmp_path: Path, smtp: SmtpServer, hook: Webhook) -> WeekEngine:
             shift_start_reminder=15 * 60,
             nudge_cooldown=30 * 60,
         ),
-        nudge=NudgeSettings(email=smtp.url()),
+        nudge=NudgeSettings(email=smtp.url(), im=hook.channels()),
     )
     workers = [
         status(id="ana", name="Ana Reyes", email="ana@example.com", timezone="Asia/Manila"),
         status(
-            id="ben", name="Ben Ode", email="", im=hook.url("/ben"), timezone="America/New_York"
+            id="ben", name="Ben Ode", email="", im=hook.cell("/ben"), timezone="America/New_York"
         ),
         status(id="chi", name="Chi Das", email="chi@example.com", timezone="Asia/Dhaka"),
         status(id="dee", name="Dee Opt", email="dee@example.com", timezone="UTC"),

@@ -88,8 +88,8 @@ def test_channel_failure_exits_non_zero_with_the_reason(cli: Any) -> None:
 
 def test_webhook_500_is_a_failure(cli: Any, smtp_server: SmtpServer, webhook: Webhook) -> None:
     webhook.status = 500
-    cli.workers[0] = status(id="w1", name="Ana Reyes", im=webhook.url())
-    result = cli(smtp_server.url(), "ping", "w1")
+    cli.workers[0] = status(id="w1", name="Ana Reyes", im=webhook.cell())
+    result = cli(smtp_server.url(), "ping", "w1", extra=webhook.toml())
     assert result.exit_code == 1
     assert "500" in result.output and "sent by email" in result.output
 

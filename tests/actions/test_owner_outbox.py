@@ -24,12 +24,12 @@ START = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)  # Tue 05:00 in New York (EDT)
 
 def owner_engine(tmp_path: Path, smtp: SmtpServer, hook: Webhook) -> FakeEngine:
     settings = replace(
-        make_settings(tmp_path, email=smtp.url()),
+        make_settings(tmp_path, email=smtp.url(), im=hook.channels()),
         owner=OwnerSettings(timezone="America/New_York", quiet_hours="22:00-07:00"),
         digest=DigestSettings(
             at="06:30",
             timezone="America/New_York",
-            channels=("email:owner@example.com", hook.url("/owner")),
+            channels=("email:owner@example.com", hook.cell("/owner")),
         ),
     )
     workers = [

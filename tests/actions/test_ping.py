@@ -13,6 +13,7 @@ from farwatch.actions.ping import plan_bulk, plan_ping, send_ping
 from farwatch.actions.templates import TemplateError
 from farwatch.actions.workers import AmbiguousWorker, UnknownWorker
 from farwatch.state import audit
+from farwatch.state.settings import ImChannelSettings
 from tests.servers.nudge_kit import (
     FakeEngine,
     SmtpServer,
@@ -26,8 +27,8 @@ from tests.servers.nudge_kit import (
 def test_overdue_ping_arrives_by_email_and_webhook(
     tmp_path: Path, smtp_server: SmtpServer, webhook: Webhook
 ) -> None:
-    settings = make_settings(tmp_path, email=smtp_server.url())
-    engine = FakeEngine(settings, [status(im=webhook.url("/ana"))])
+    settings = make_settings(tmp_path, email=smtp_server.url(), im=webhook.channels())
+    engine = FakeEngine(settings, [status(im=webhook.cell("/ana"))])
     plan = plan_ping(engine, "ana")
     assert plan.template == "overdue"
     result = send_ping(plan)
@@ -123,8 +124,8 @@ def test_a_crash_between_intent_and_outcome_blocks_a_blind_retry(
 def test_dry_run_sends_and_records_nothing(
     tmp_path: Path, smtp_server: SmtpServer, webhook: Webhook
 ) -> None:
-    settings = make_settings(tmp_path, email=smtp_server.url())
-    engine = FakeEngine(settings, [status(im=webhook.url())])
+    settings = make_settings(tmp_path, email=smtp_server.url(), im=webhook.channels())
+    engine = FakeEngine(settings, [status(im=webhook.cell())])
     result = send_ping(plan_ping(engine, "ana"), dry_run=True)
     assert result.status == "dry_run" and result.ok
     assert "would ping" in result.describe() and "ana@example.com" in result.describe()
@@ -166,8 +167,8 @@ def test_webhook_500_is_a_failed_channel_with_its_error(
     tmp_path: Path, smtp_server: SmtpServer, webhook: Webhook
 ) -> None:
     webhook.status = 500
-    settings = make_settings(tmp_path, email=smtp_server.url())
-    engine = FakeEngine(settings, [status(im=webhook.url())])
+    settings = make_settings(tmp_path, email=smtp_server.url(), im=webhook.channels())
+    engine = FakeEngine(settings, [status(im=webhook.cell())])
     result = send_ping(plan_ping(engine, "ana"))
     assert result.status == "partial" and not result.ok
     assert [d.ok for d in result.deliveries] == [True, False]
@@ -192,19 +193,22 @@ def test_smtp_password_comes_from_env_and_never_reaches_the_log(
     assert "s3cret" not in settings.audit_file.read_text()
 
 
-def test_im_url_tokens_are_referenced_from_the_environment(
+def test_im_secrets_come_from_the_owners_channel_never_from_the_roster(
     tmp_path: Path, webhook: Webhook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FARWATCH_IM_ANA", "tok123")
-    monkeypatch.setenv("SECRET_ELSEWHERE", "nope")
-    engine = FakeEngine(
-        make_settings(tmp_path), [status(im=webhook.url("/hook/${FARWATCH_IM_ANA}"))]
+    monkeypatch.setenv("FARWATCH_IM_TOKEN", "tok123-secret")
+    hook = ImChannelSettings(
+        "hook",
+        f"json://127.0.0.1:{webhook.port}/t/{{token}}/{{to}}",
+        {"token": "FARWATCH_IM_TOKEN"},
     )
+    engine = FakeEngine(make_settings(tmp_path, im={"hook": hook}), [status(im="hook:ana")])
     assert send_ping(plan_ping(engine, "ana")).status == "sent"
-    assert webhook.requests[0][0] == "/hook/tok123"
-    engine.workers = [status(im=webhook.url("/x/${SECRET_ELSEWHERE}"))]
-    refused = send_ping(plan_ping(engine, "ana"), force=True)
-    assert refused.status == "failed" and "FARWATCH_IM_" in refused.reason
+    assert webhook.requests[0][0] == "/t/tok123-secret/ana"
+    for cell in (webhook.url("/x/${FARWATCH_IM_TOKEN}"), "other:ana", "hook:../../x"):
+        engine.workers = [status(im=cell)]
+        refused = send_ping(plan_ping(engine, "ana"), force=True)
+        assert refused.status != "sent" and "refused" in refused.reason, cell
     assert len(webhook.requests) == 1
     assert "tok123" not in engine.settings.audit_file.read_text()
 

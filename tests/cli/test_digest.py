@@ -44,7 +44,8 @@ def team(tmp_path: Path, smtp_server: SmtpServer, webhook: Webhook) -> Path:
         f'[nudge]\nemail = "{smtp_server.url()}"\n'
         '[owner]\ntimezone = "Europe/London"\n'
         '[digest]\nat = "08:00"\n'
-        f'channels = ["email:owner@example.com", "{webhook.url("/owner")}"]\n'
+        f'channels = ["email:owner@example.com", "{webhook.cell("/owner")}"]\n'
+        f"{webhook.toml()}"
         f'[[sources]]\ntype = "sheet"\nname = "roster"\npath = "{tmp_path / "roster.csv"}"\n'
         f'[[sources]]\ntype = "timesheet"\nname = "hours"\npath = "{tmp_path / "timelog.csv"}"\n',
         encoding="utf-8",
@@ -77,7 +78,7 @@ def test_send_delivers_one_plain_message_by_email_and_webhook(
 ) -> None:
     dry = farwatch(team, "digest", "--now", NOW, "--dry-run")
     assert dry.exit_code == 0, dry.output
-    assert "would send to email owner@example.com, im json://127.0.0.1" in dry.output
+    assert "would send to email owner@example.com, im hook:owner" in dry.output
     assert smtp_server.mails == [] and webhook.requests == []
 
     sent = farwatch(team, "digest", "--now", NOW, "--send")

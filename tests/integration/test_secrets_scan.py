@@ -2,8 +2,8 @@
 
 Every kind of secret farwatch handles is configured at once: the IMAP password
 (dovecot on 127.0.0.1), tracker API keys (Clockify, faked with respx from its
-documented payloads), the SMTP password (aiosmtpd) and an IM token referenced
-from the roster's ``im`` URL (a loopback webhook). Then farwatch polls (with
+documented payloads), the SMTP password (aiosmtpd) and an IM token in the
+owner's ``[nudge.im.hook]`` channel (a loopback webhook). Then farwatch polls (with
 right and wrong credentials, and a tracker that echoes the bad key back in its
 error), pings, runs ``farwatch check`` and ``status --json``, and everything it
 wrote or said is scanned for the secret values: the cache folder, the audit
@@ -103,8 +103,7 @@ def world(
         roster = tmp_path / "roster.csv"
         roster.write_text(
             "id,name,email,im,timezone,hours,days\n"
-            f"ana,Ana Reyes,ana@example.com,json://127.0.0.1:{hook.port}/hook/"
-            "${FARWATCH_IM_ANA},UTC,00:00-23:59,daily\n",
+            "ana,Ana Reyes,ana@example.com,hook:ana,UTC,00:00-23:59,daily\n",
             encoding="utf-8",
         )
         imap = (
@@ -118,6 +117,9 @@ def world(
             f'email = "mailto://owner@127.0.0.1:{smtp.port}?from=owner@example.com'
             '&mode=insecure&cto=2&rto=2"\n'
             'email_password_env = "FW_SMTP_PW"\n\n'
+            "[nudge.im.hook]\n"
+            f'url = "json://127.0.0.1:{hook.port}/hook/{{token}}/{{to}}"\n'
+            'token_env = "FARWATCH_IM_ANA"\n\n'
             f'[[sources]]\ntype = "sheet"\nname = "roster"\npath = "{roster}"\n\n'
             f'[[sources]]\ntype = "imap"\nname = "mail"\n{imap}password_env = "FW_IMAP_PW"\n\n'
             f'[[sources]]\ntype = "imap"\nname = "badmail"\n{imap}'
@@ -158,7 +160,7 @@ def test_no_secret_reaches_disk_output_errors_logs_or_snapshots(
         sent = ping(engine, "ana")  # SMTP with the password, IM with the token
         assert sent.status == "sent", sent.reason
         assert world["smtp"].logins == [("owner", SMTP_PASSWORD)]
-        assert world["hook"].requests[0][0] == f"/hook/{IM_TOKEN}"
+        assert world["hook"].requests[0][0] == f"/hook/{IM_TOKEN}/ana"
         monkeypatch.setenv("FW_SMTP_PW", WRONG_SMTP)
         world["hook"].status = 500
         failed = ping(engine, "ana", force=True)

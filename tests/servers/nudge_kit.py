@@ -22,7 +22,13 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from farwatch.sources.base import Source, StopResult, TimerNotRunning
 from farwatch.sources.model import Cursor, FetchResult, RosterRow, TimeEntry
 from farwatch.state.engine_api import Refresh
-from farwatch.state.settings import CacheSettings, NudgeSettings, Policy, Settings
+from farwatch.state.settings import (
+    CacheSettings,
+    ImChannelSettings,
+    NudgeSettings,
+    Policy,
+    Settings,
+)
 from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import WorkerStatus
 
@@ -105,6 +111,18 @@ class Webhook:
 
     def url(self, path: str = "/hook") -> str:
         return f"json://127.0.0.1:{self.port}{path}"
+
+    def channels(self) -> dict[str, ImChannelSettings]:
+        """The owner's ``[nudge.im.hook]``: this server, the recipient as the path."""
+        return {"hook": ImChannelSettings("hook", f"json://127.0.0.1:{self.port}/{{to}}")}
+
+    def toml(self) -> str:
+        return f'[nudge.im.hook]\nurl = "json://127.0.0.1:{self.port}/{{to}}"\n'
+
+    @staticmethod
+    def cell(path: str = "/hook") -> str:
+        """The roster ``im`` cell that reaches ``path`` on this server."""
+        return "hook:" + path.lstrip("/")
 
 
 @contextmanager

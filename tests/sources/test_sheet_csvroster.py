@@ -20,7 +20,7 @@ EXPORT = (
     "\ufeffName,Email,Task,Cap_Hours,Cap_Period,Rate,Currency,Timezone,Hours,Days,"
     "Category,IM,Tracker_ID,Notes,,\r\n"
     "Ana Reyes,ana@example.com,Inbox zero,20,week,$15.00,USD,Asia/Manila,09:00-17:00,"
-    "Mon-Fri,VA,tgram://bot/123,u1,prefers mornings,,\r\n"
+    "Mon-Fri,VA,telegram:123,u1,prefers mornings,,\r\n"
     ",,,,,,,,,,,,,,,\r\n"
     "\r\n"
     'Bola Ade,BOLA@Example.com,"Lead research, batch 2","1,234",month,"€12,50",,'
@@ -36,7 +36,7 @@ def test_google_export_with_displayed_values() -> None:
     assert ana.name == "Ana Reyes"
     assert ana.cap_hours == 20.0 and ana.rate == 15.0 and ana.currency == "USD"
     assert ana.timezone == "Asia/Manila" and ana.category == "VA" and ana.tracker_id == "u1"
-    assert ana.im == "tgram://bot/123"
+    assert ana.im == "telegram:123"
     assert ana.extra == {"Notes": "prefers mornings"}
     assert bola.email == "bola@example.com"
     assert bola.task == "Lead research, batch 2"

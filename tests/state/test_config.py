@@ -194,7 +194,8 @@ def test_burn_warn_is_a_fraction(tmp_path: Path, value: str) -> None:
             '[nudge]\nemail_password_env = "my pass word"',
             "nudge.email_password_env: expected the NAME of an environment variable, like "
             '"FARWATCH_IMAP_PASSWORD" (the secret itself goes in that variable), got a value that '
-            "is not a variable name (not shown: it may be the secret itself)",
+            "looks like a secret, not a variable name (not shown; if it is a key, treat it as "
+            "exposed and keep it out of the config)",
         ),
         (
             '[nudge]\nemail = "not a url"',

@@ -52,8 +52,10 @@ def team(im: str = "") -> list[Any]:
     ]
 
 
-def make_app(tmp_path: Path, email_url: str, im: str = "") -> tuple[FarwatchApp, FakeEngine]:
-    engine = FakeEngine(make_settings(tmp_path, email=email_url), team(im))
+def make_app(
+    tmp_path: Path, email_url: str, im: str = "", channels: Any = None
+) -> tuple[FarwatchApp, FakeEngine]:
+    engine = FakeEngine(make_settings(tmp_path, email=email_url, im=channels or {}), team(im))
     return build_app(engine, live=False, display_zone=UTC), engine
 
 
@@ -145,7 +147,9 @@ async def test_failure_stays_open_with_the_error_and_retry_sends_only_what_faile
     tmp_path: Path, smtp_server: SmtpServer, webhook: Webhook
 ) -> None:
     webhook.status = 500
-    app, engine = make_app(tmp_path, smtp_server.url(), im=webhook.url())
+    app, engine = make_app(
+        tmp_path, smtp_server.url(), im=webhook.cell(), channels=webhook.channels()
+    )
     async with app.run_test(size=(100, 32)) as pilot:
         select(app, "ana")
         await pilot.press("p")
