@@ -22,6 +22,7 @@ including a cooldown refusal, with every channel's outcome set to ``dry_run``.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -101,6 +102,8 @@ class PingResult:
     entries: tuple[AuditEntry, ...] = field(default=())
     override: Override | None = None
     """For a refusal or a partial send: the answer that sends anyway (or retries)."""
+    dry_run: bool = False
+    """Nothing was sent or recorded: the status is what a real send would do."""
 
     @property
     def ok(self) -> bool:
@@ -120,6 +123,10 @@ class PingResult:
             where = ", ".join(c.label for c in self.plan.usable_channels) or "no channel"
             extra = f" ({self.reason})" if self.reason else ""
             return f"dry run: would ping {who} by {where}{extra}"
+        if self.dry_run and self.status == "refused":
+            return f"dry run: a ping to {who} would be refused: {self.reason}"
+        if self.dry_run and self.status == "no_channel":
+            return f"dry run: a ping to {who} could not be sent: {self.reason}"
         if self.status in ("partial", "failed"):
             fails = "; ".join(f"{d.channel} {d.target}: {d.error}" for d in self.failures)
             sent = [d.channel for d in self.deliveries if d.ok]
@@ -192,16 +199,18 @@ def cooldown_reason(plan: PingPlan, now: datetime) -> str:
         for e in audit.pending_intents(plan.audit_path, worker=plan.worker.id)
         if e.action == "ping"
     ]
-    minutes = max(1, round(wait.total_seconds() / 60))
+    ago = max(1, round((now - last).total_seconds() / 60))
+    # the two figures add up to the cooldown: "1 min ago ... another in 29 min"
+    minutes = max(1, min(math.ceil(wait.total_seconds() / 60), round(plan.cooldown / 60) - ago))
     if pending and pending[0].time >= last:
         return (
             f"a ping at {last:%H:%M} UTC was started but its outcome was never recorded "
-            f"(farwatch stopped mid-send), so it may have gone out; force to send again"
+            "(farwatch stopped mid-send), so it may have gone out; send anyway "
+            "(--force, or ctrl+f in the dashboard) to send again"
         )
-    ago = max(1, round((now - last).total_seconds() / 60))
     return (
         f"already pinged {ago} min ago; the cooldown allows another in {minutes} min "
-        "(force to send anyway)"
+        "(send anyway: --force, or ctrl+f in the dashboard)"
     )
 
 
@@ -266,13 +275,15 @@ def _send(
             "no way to reach this worker: set [nudge] email in the config "
             "and an email or im in the roster"
         )
-        return PingResult(plan, "no_channel", reason=reason)
+        return PingResult(plan, "no_channel", reason=reason, dry_run=dry_run)
     refusal = ""
     if not force and plan.action == "ping" and not _answers(answer, plan):
         refusal = cooldown_reason(plan, now)
+    if dry_run and refusal:  # a dry run predicts the real outcome, refusal included
+        return PingResult(plan, "refused", reason=refusal, dry_run=True)
     if dry_run:
         skipped = tuple(ChannelResult(c.kind, c.target, True, "dry run") for c in usable)
-        return PingResult(plan, "dry_run", skipped, reason=refusal or problems)
+        return PingResult(plan, "dry_run", skipped, reason=problems, dry_run=True)
     worker = plan.worker.id
     text = f"{plan.subject}\n\n{plan.body}"
     if refusal:

@@ -23,6 +23,7 @@ from imapclient.exceptions import LoginError
 from imapclient.response_parser import parse_fetch_response
 
 from farwatch.sources.base import SourceError
+from farwatch.sources.redact import redact
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MESSAGE_START = re.compile(rb"^\d+ \(")
@@ -119,6 +120,7 @@ def masked(text: str, secrets: Iterable[str], limit: int) -> str:
     for secret in secrets:
         for form in secret_forms(secret):
             text = text.replace(form, "***")
+    text = redact(text)  # and every other secret farwatch knows, in any of its forms
     text = " ".join(_CONTROL.sub(" ", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -67,9 +67,11 @@ def ping(
     with _engine() as engine:
         plan = plan_ping(engine, worker, template, message)
         result = send_ping(plan, force=force, dry_run=dry_run)
-    if dry_run:
+    if dry_run:  # predicts the real exit code: 1 when the real ping would not go
         click.echo(result.describe())
         click.echo(f"Subject: {plan.subject}\n\n{plan.body}", nl=False)
+        if not result.ok:
+            raise click.exceptions.Exit(1)
         return
     _finish(result.ok, result.describe())
 

@@ -187,3 +187,13 @@ def test_log_limit_one_shows_only_the_newest(cli: Any, smtp_server: SmtpServer) 
     cli(smtp_server.url(), "ping", "w1", "--force")
     shown = json.loads(cli(smtp_server.url(), "log", "--json", "--limit", "1").output)
     assert len(shown) == 1
+
+
+def test_a_dry_run_predicts_the_real_exit_code(cli: Any, smtp_server: SmtpServer) -> None:
+    """Unreachable worker: the real ping exits 1, so the dry run does too."""
+    cli.workers[0] = status(id="w1", name="Ana Reyes", email="")
+    dry = cli(smtp_server.url(), "ping", "w1", "--dry-run")
+    real = cli(smtp_server.url(), "ping", "w1")
+    assert (dry.exit_code, real.exit_code) == (1, 1)
+    assert "could not be sent" in dry.output
+    assert smtp_server.mails == []

@@ -313,3 +313,29 @@ def test_racing_sends_to_one_worker_go_out_once(tmp_path: Path, smtp_server: Smt
         results = list(pool.map(send_ping, plans))
     assert sorted(r.status for r in results) == ["refused"] * 5 + ["sent"]
     assert len(smtp_server.mails) == 1
+
+
+def test_the_cooldown_figures_add_up_and_name_the_way_past_it(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    """30 s after a ping with a 30 min cooldown: "1 min ago ... another in 29 min"."""
+    settings = make_settings(tmp_path, email=smtp_server.url())
+    engine = FakeEngine(settings, [status()])
+    assert send_ping(plan_ping(engine, "ana")).status == "sent"
+    engine.now += timedelta(seconds=30)
+    refused = send_ping(plan_ping(engine, "ana"))
+    assert "already pinged 1 min ago; the cooldown allows another in 29 min" in refused.reason
+    assert "--force" in refused.reason
+
+
+def test_a_dry_run_inside_the_cooldown_predicts_the_refusal(
+    tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    settings = make_settings(tmp_path, email=smtp_server.url())
+    engine = FakeEngine(settings, [status()])
+    assert send_ping(plan_ping(engine, "ana")).status == "sent"
+    engine.now += timedelta(minutes=5)
+    dry = send_ping(plan_ping(engine, "ana"), dry_run=True)
+    assert not dry.ok and "would be refused" in dry.describe()
+    assert "would ping" not in dry.describe()
+    assert len(smtp_server.mails) == 1
