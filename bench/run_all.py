@@ -361,6 +361,12 @@ def status_figures(quick: bool) -> list[Figure]:
     return bench_status.measure(runs=3 if quick else 7)
 
 
+def pay_figures(quick: bool) -> list[Figure]:
+    import bench_pay
+
+    return bench_pay.measure(runs=3 if quick else 5)
+
+
 def roster_figures(quick: bool) -> list[Figure]:
     import bench_roster
 
@@ -382,6 +388,7 @@ class Bench:
 BENCHES = (
     Bench("tui", tui_figures),
     Bench("status", status_figures),
+    Bench("pay", pay_figures),
     Bench("cache", cache_figures),
     Bench("imap", imap_figures),
     Bench("memory", memory_figures),

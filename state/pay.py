@@ -326,8 +326,9 @@ def _split_by_cap(
         return list(pieces)
     out: list[Piece] = []
     used: dict[datetime | None, float] = {}
-    for piece in _cut_at_periods(pieces, schedule, period):
-        key = None if period == "task" else schedule.period_start(period, piece.start)
+    periods = _PeriodFinder(schedule, period)
+    for piece in _cut_at_periods(pieces, periods):
+        key = periods.start_of(piece.start)
         before = used.get(key, 0.0)
         left = cap - before
         used[key] = before + piece.seconds
@@ -340,11 +341,44 @@ def _split_by_cap(
     return out
 
 
-def _cut_at_periods(pieces: Iterable[Piece], schedule: Schedule, period: str) -> Iterable[Piece]:
+class _PeriodFinder:
+    """The cap period an instant falls in, asking the calendar only at a new period.
+
+    Pieces come in time order, so the last period found is almost always the
+    right one; timezone arithmetic per piece would cost more than the split.
+    """
+
+    def __init__(self, schedule: Schedule, period: str) -> None:
+        self.schedule = schedule
+        self.period = period
+        self._start: datetime | None = None
+        self._end: datetime | None = None
+
+    def _find(self, at: datetime) -> None:
+        if self._start is not None and self._end is not None and self._start <= at < self._end:
+            return
+        self._start = self.schedule.period_start(self.period, at)
+        self._end = self.schedule.period_end(self.period, at)
+
+    def start_of(self, at: datetime) -> datetime | None:
+        """None for a task cap: one period, the whole history."""
+        if self.period == "task":
+            return None
+        self._find(at)
+        return self._start
+
+    def end_of(self, at: datetime) -> datetime | None:
+        if self.period == "task":
+            return None
+        self._find(at)
+        return self._end
+
+
+def _cut_at_periods(pieces: Iterable[Piece], periods: _PeriodFinder) -> Iterable[Piece]:
     for piece in pieces:
         current = piece
-        while period != "task" and current.end > current.start:
-            boundary = schedule.period_end(period, current.start)
+        while current.end > current.start:
+            boundary = periods.end_of(current.start)
             if boundary is None or boundary >= current.end:
                 break
             head, tail = _cut_at(current, boundary)

@@ -69,3 +69,25 @@ async def test_dollar_opens_pay_with_capped_amounts_and_v_shows_last_period(
         assert "Mon 23 Feb" in text and "$96.00" not in text
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_the_detail_shows_this_periods_payable_and_over_cap(tmp_path: Path) -> None:
+    checkins, entries = ana_history()
+    ana = replace(
+        status("ana", "Ana Reyes", timezone="UTC", used=12, cap=8),
+        email="ana@example.com",
+        rate=12.0,
+        currency="USD",
+        cap_period="week",
+    )
+    engine = FakeEngine(tmp_path, [ana], checkins=checkins, entries=entries)
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await app.workers.wait_for_complete()
+        app.open_detail("ana")
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert (
+            "Pay this period: 8.00h payable ($96.00), 4.00h over the cap (not paid: $48.00); "
+            "provisional (timer running)"
+        ) in text

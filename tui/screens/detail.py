@@ -14,6 +14,9 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
+from farwatch.state.pay import pay_report
+from farwatch.state.pay_report import format_money, hours
+from farwatch.state.settings import Settings
 from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import WorkerStatus
 from farwatch.tui.cells import (
@@ -98,6 +101,28 @@ def burn_chart(
         text.append(f"  {format_hours(cumulative)}h")
     if cap is not None:
         text.append(f"\ncap {format_hours(cap)}h per {clean(status.cap_period, 10)} (│)")
+    return text
+
+
+def pay_line(
+    snapshot: CacheSnapshot, status: WorkerStatus, settings: Settings, now: datetime
+) -> Text:
+    """This cap period's payable and over-cap time and money (``farwatch pay``'s rules)."""
+    report = pay_report(snapshot, [status], settings, now)
+    if not report.workers:
+        return Text("Pay: not in the roster.", style="dim")
+    w = report.workers[0]
+    text = Text("Pay this period: ", style="bold")
+    text.append(f"{hours(w.seconds_payable):.2f}h payable")
+    if w.amount_payable is not None:
+        text.append(f" ({format_money(w.amount_payable, w.currency)})")
+    text.append(f", {hours(w.seconds_over_cap):.2f}h over the cap")
+    if w.amount_over_cap is not None and w.seconds_over_cap > 0:
+        text.append(f" (not paid: {format_money(w.amount_over_cap, w.currency)})")
+    if w.rate is None:
+        text.append("; no rate agreed", style="dim")
+    if w.provisional:
+        text.append("; provisional (timer running)", style="italic")
     return text
 
 
@@ -247,6 +272,8 @@ class DetailScreen(FarwatchScreen):
         self.query_one("#detail-now", Static).update(now_text)
         burn = Text.assemble(burn_cell(status, palette, bar_cells=20, width=60), "\n", end="")
         burn.append_text(pace_line(status, now))
+        burn.append("\n")
+        burn.append_text(pay_line(fw.snapshot, status, fw.engine.settings, now))
         burn.append("\n\n")
         burn.append_text(burn_chart(status, entries, now, palette))
         self.query_one("#detail-burn", Static).update(burn)
