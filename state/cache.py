@@ -29,6 +29,7 @@ from farwatch.state.cache_files import display_path, ensure_parent, move_aside, 
 from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
 from farwatch.state.cache_schema import drop_invalid
 from farwatch.state.clock import Clock, system_clock
+from farwatch.state.gc_pause import gc_paused
 from farwatch.state.lock import WriterLock
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.storage import AtomicJSONStorage, CacheError, CacheUnreadable
@@ -581,6 +582,11 @@ def _checked_index(storage: AtomicJSONStorage, notices: list[str]) -> CacheIndex
     A writer saves the file without them at its next commit; their sources'
     cursors go too, so those sources are read again in full.
     """
+    with gc_paused():
+        return _checked_index_of(storage, notices)
+
+
+def _checked_index_of(storage: AtomicJSONStorage, notices: list[str]) -> CacheIndex:
     tables = storage.read()
     metas = (tables or {}).get("meta", {}).values()
     if any(not isinstance(m.get("schema"), int) or m["schema"] > SCHEMA_VERSION for m in metas):
