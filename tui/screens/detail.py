@@ -14,7 +14,7 @@ from textual.widgets import Static
 
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
-from farwatch.state.pay import pay_report
+from farwatch.state.pay import PayRange, worker_pay
 from farwatch.state.pay_report import format_money, hours
 from farwatch.state.settings import Settings
 from farwatch.state.snapshot import CacheSnapshot
@@ -105,13 +105,23 @@ def burn_chart(
 
 
 def pay_line(
-    snapshot: CacheSnapshot, status: WorkerStatus, settings: Settings, now: datetime
+    snapshot: CacheSnapshot,
+    status: WorkerStatus,
+    entries: Sequence[TimeEntry],
+    settings: Settings,
+    now: datetime,
 ) -> Text:
-    """This cap period's payable and over-cap time and money (``farwatch pay``'s rules)."""
-    report = pay_report(snapshot, [status], settings, now)
-    if not report.workers:
+    """This cap period's payable and over-cap time and money (``farwatch pay``'s rules).
+
+    ``entries`` are the worker's own, already matched for the screen: the whole
+    cache is not grouped again on the UI thread for one line.
+    """
+    row = next((r for r in snapshot.all_roster() if r.worker_id == status.id), None)
+    if row is None:
         return Text("Pay: not in the roster.", style="dim")
-    w = report.workers[0]
+    schedule, _ = derive.schedule_for(row, settings.defaults)
+    owned = [("", e) for e in entries]
+    w = worker_pay(status, schedule, owned, row.task, now, PayRange())
     text = Text("Pay this period: ", style="bold")
     text.append(f"{hours(w.seconds_payable):.2f}h payable")
     if w.amount_payable is not None:
@@ -273,7 +283,7 @@ class DetailScreen(FarwatchScreen):
         burn = Text.assemble(burn_cell(status, palette, bar_cells=20, width=60), "\n", end="")
         burn.append_text(pace_line(status, now))
         burn.append("\n")
-        burn.append_text(pay_line(fw.snapshot, status, fw.engine.settings, now))
+        burn.append_text(pay_line(fw.snapshot, status, entries, fw.engine.settings, now))
         burn.append("\n\n")
         burn.append_text(burn_chart(status, entries, now, palette))
         self.query_one("#detail-burn", Static).update(burn)
