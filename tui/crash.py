@@ -18,6 +18,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from farwatch.sources.redact import redact as shared_redact
 from farwatch.state.audit import scrub_text
 
 SECRET_NAME = re.compile(r"PASS|TOKEN|SECRET|KEY|AUTH|CREDENTIAL", re.IGNORECASE)
@@ -33,8 +34,9 @@ def crash_folder() -> Path:
 
 
 def redact(text: str) -> str:
-    """``text`` with URLs reduced to scheme and host and secret env values masked."""
-    text = scrub_text(text)
+    """``text`` with every configured secret masked (the shared redactor, in all their
+    forms), URLs reduced to scheme and host, and other secret-looking env values masked."""
+    text = scrub_text(shared_redact(text))
     for name, value in os.environ.items():
         if SECRET_NAME.search(name) and len(value) >= MIN_SECRET and value in text:
             text = text.replace(value, f"${name}")
