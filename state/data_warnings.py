@@ -38,7 +38,15 @@ def data_warnings(
     }
     by_worker: dict[str, list[TimeEntry]] = {}
     source_of: dict[int, str] = {}
-    for groups in (snapshot.checkins, snapshot.entries):
+    summary = snapshot.checkin_summary
+    if summary is not None:  # the same counts and names, without reading every check-in
+        for source, senders in summary.items():
+            here = found[source]
+            for sender in senders:
+                if index.match(sender.who) is None:
+                    here.unmatched += sender.count
+                    here.unmatched_who.append(sender.who)
+    for groups in (snapshot.checkins if summary is None else {}, snapshot.entries):
         for source, rows in groups.items():
             seen: set[str] = set()
             here = found[source]

@@ -48,6 +48,7 @@ cache = Cache.open(Path(sys.argv[1]), retention=0)
 for notice in cache.notices:
     print("notice", notice, flush=True)
 source = Counter("mail", {{}})
+cache.snapshot().checkins.get("mail")  # read before the kill window, as opening once did
 print("ready", flush=True)
 while True:
     cycle = int(cache.cursor("mail").get("next", 0))
