@@ -51,7 +51,7 @@ from farwatch.state.cache_files import (
 )
 from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
 from farwatch.state.cache_schema import drop_invalid
-from farwatch.state.cache_summary import generation_of, read_summary, summarize, summary_doc
+from farwatch.state.cache_summary import Tally, generation_of, read_summary
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.gc_pause import gc_paused
 from farwatch.state.lock import WriterLock
@@ -176,6 +176,8 @@ class Cache:
         self._use_bulk(AtomicJSONStorage(path, read_only=self.read_only, load=False))
         self._summary: tuple[CheckinSummary, bool] | None = None
         self._summary_stored = False
+        self._tally: Tally | None = None
+        """Kept once the check-ins are read (a writer's polls), updated per change."""
         self._bulk_loaded = False
         tables = self._storage.read() or {}
         if "checkins" in tables:  # schema 1: they are in the main file, already indexed
@@ -214,7 +216,7 @@ class Cache:
         except (CacheUnreadable, OSError) as exc:
             self._index.checkins.clear()
             self._index.checkin_ids.clear()
-            self._checkins_changed()
+            self._checkins_changed(recount=True)
             if self.read_only:
                 self.notices.append(f"check-ins {shown} are unreadable ({exc}); showing none")
                 return
@@ -241,7 +243,7 @@ class Cache:
             f"record{'s' if len(dropped) != 1 else ''}: {shown}{more}; "
             "their sources are read again in full at the next poll"
         )
-        self._checkins_changed()
+        self._checkins_changed(recount=True)
         if not self.read_only and tables is not None:
             self._bulk.write(tables)
             self._forget_cursors(sorted({d.source for d in dropped}))
@@ -252,12 +254,22 @@ class Cache:
         if ids:
             self._db.table("cursors").remove(doc_ids=ids)
 
-    def _checkins_changed(self) -> None:
+    def _checkins_changed(self, *, recount: bool = False) -> None:
+        """The summary must be stored again (``recount``: worked out afresh, as
+        the check-ins changed without the tally being told)."""
         self._summary, self._summary_stored = None, False
+        if recount:
+            self._tally = None
+
+    def _current_tally(self) -> Tally:
+        if self._tally is None:
+            self._tally = Tally(self._index.checkins, self._index.checkin_ids)
+        return self._tally
 
     def _current_summary(self) -> tuple[CheckinSummary, bool]:
         if self._summary is None:
-            self._summary = summarize(self._index.checkins)
+            self._load_checkins()  # (already read whenever no stored summary was usable)
+            self._summary = self._current_tally().summary()
         return self._summary
 
     # -- opening ----------------------------------------------------------
@@ -506,8 +518,11 @@ class Cache:
         old_checkins: list[int] = []
         for source, checkins in ix.checkins.items():
             for key in [k for k, c in checkins.items() if c.at < cutoff]:
-                del checkins[key]
-                old_checkins.append(ix.checkin_ids[source].pop(key))
+                doc_id = ix.checkin_ids[source].pop(key)
+                old_checkins.append(doc_id)
+                gone = checkins.pop(key)
+                if self._tally is not None:
+                    self._tally.remove(source, gone, doc_id)
         old_entries: list[int] = []
         for entries in ix.entries.values():
             for key in [k for k, e in entries.items() if _ended_before(e.entry, cutoff)]:
@@ -546,8 +561,7 @@ class Cache:
 
     def _store_summary(self) -> None:
         """Keep the summary beside the check-ins file it describes (now on disk)."""
-        summary, exact = self._current_summary()
-        doc = summary_doc(summary, exact, self.generation)
+        doc = self._current_tally().doc(self.generation)
         table = self._db.table("checkin_summary")
         if self._index.summary is None:
             self._index.summary = (table.insert(doc), doc)
@@ -705,9 +719,12 @@ class Cache:
         self._checkins_changed()
         items = self._index.checkins.setdefault(source, {})
         id_map = self._index.checkin_ids.setdefault(source, {})
+        tally = self._tally
         for (key, (item, _)), doc_id in zip(plan.items(), ids, strict=True):
             items[key] = item
             id_map[key] = doc_id
+            if tally is not None:
+                tally.add(source, item, doc_id)
         return len(plan)
 
     # time entries

@@ -289,3 +289,25 @@ def test_a_writer_killed_between_the_two_files_keeps_records_and_cursor_together
     [row, *_] = derive_statuses(snapshot, settings(path), NOW)
     assert (row.last_checkin_subject, row.checkins_total) == ("b", 2)
     assert len(list(tmp_path.glob("farwatch.db.checkins.*"))) == 2  # this one and the last
+
+
+def test_unknown_senders_keep_the_order_of_their_first_remaining_checkin(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "farwatch.db"
+    cache = Cache.open(path, retention=10 * DAY)
+    cache.apply("sheet", FetchResult(roster=roster(2), roster_complete=True), NOW)
+    mail = [
+        CheckIn(key="<1>", who="ann@else.org", at=NOW - timedelta(days=9), subject="old"),
+        CheckIn(key="<2>", who="bo@else.org", at=NOW - timedelta(days=5), subject="hi"),
+        CheckIn(key="<3>", who="ann@else.org", at=NOW - timedelta(days=1), subject="new"),
+    ]
+    cache.apply("imap", FetchResult(checkins=mail), NOW)
+    cache.commit()
+    assert findings(read(path), NOW)["imap"][1] == ["ann@else.org", "bo@else.org"]
+    cache.prune(NOW + timedelta(days=2))  # ann's first check-in goes; her newest stays
+    cache.commit()
+    cache.close()
+    snapshot = read(path)
+    assert findings(snapshot, NOW)["imap"][1] == ["bo@else.org", "ann@else.org"]
+    assert findings(snapshot, NOW) == findings(full(snapshot), NOW)
