@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from farwatch.sources.model import MAX_WARNINGS, SourceWarning, TimeEntry
 from farwatch.state.intervals import Overlap, worked_time
 from farwatch.state.matching import WorkerIndex
+from farwatch.state.roster_checks import roster_warnings
+from farwatch.state.settings import WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 
 
@@ -28,40 +30,42 @@ class DataWarnings:
 
 
 def data_warnings(
-    snapshot: CacheSnapshot, now: datetime, index: WorkerIndex | None = None
+    snapshot: CacheSnapshot,
+    now: datetime,
+    index: WorkerIndex | None = None,
+    defaults: WorkerDefaults | None = None,
 ) -> dict[str, DataWarnings]:
-    """Per source: records matching nobody (with the names they gave) and overlaps."""
+    """Per source: records matching nobody (with the names they gave), overlaps, and
+    roster cells that could not be used as written (judged against ``defaults``)."""
     index = index or WorkerIndex.build(snapshot.all_roster())
     found = {
         name: DataWarnings()
         for name in [*snapshot.health, *snapshot.roster, *snapshot.checkins, *snapshot.entries]
     }
+    for source, roster in snapshot.roster.items():
+        found[source].warnings.extend(roster_warnings(roster, defaults or WorkerDefaults()))
     by_worker: dict[str, list[TimeEntry]] = {}
     source_of: dict[int, str] = {}
+    names: dict[str, dict[str, str]] = {}  # source -> unmatched identity -> tracker's name
     for groups in (snapshot.checkins, snapshot.entries):
         for source, rows in groups.items():
-            seen: set[str] = set()
-            here = found[source]
+            here, seen = found[source], names.setdefault(source, {})
             for record in rows:
                 worker_id = index.match(record.who)
                 if worker_id is None:
                     here.unmatched += 1
                     if record.who not in seen:
-                        seen.add(record.who)
                         here.unmatched_who.append(record.who)
+                    known = record.who_name if isinstance(record, TimeEntry) else ""
+                    seen[record.who] = seen.get(record.who) or known
                 elif isinstance(record, TimeEntry):
                     by_worker.setdefault(worker_id, []).append(record)
                     source_of[id(record)] = source
-    for here in found.values():
-        for who in here.unmatched_who[:MAX_WARNINGS]:
-            shown = who or "(no sender)"
-            here.warnings.append(
-                SourceWarning(
-                    "unmatched",
-                    f"{shown!r} matches nobody on the roster (add it as an alias or email)",
-                    who=who,
-                )
-            )
+    for source, here in found.items():
+        seen = names.get(source, {})
+        here.warnings.extend(
+            _unmatched_warning(who, seen.get(who, "")) for who in here.unmatched_who[:MAX_WARNINGS]
+        )
     now = now.astimezone(UTC)
     for entries in by_worker.values():
         for overlap in worked_time(entries, now).overlaps:
@@ -81,6 +85,20 @@ def with_data_warnings(health: SourceHealth, data: DataWarnings | None) -> Sourc
     health.warnings = [*health.warnings, *data.warnings][:MAX_WARNINGS]
     health.warnings_total = stored + len(data.warnings)
     return health
+
+
+def _unmatched_warning(who: str, name: str) -> SourceWarning:
+    """A record matching nobody; a tracker user by the tracker's own display name."""
+    if name:
+        fix = "their email or an alias" if "@" in who else "their tracker_id"
+        text = (
+            f"{name!r} ({who}) is not on the roster; their time is not counted "
+            f"(add a row for them, or {who} as {fix})"
+        )
+    else:
+        shown = who or "(no sender)"
+        text = f"{shown!r} matches nobody on the roster (add it as an alias or email)"
+    return SourceWarning("unmatched", text, who=who)
 
 
 def _overlap_warning(overlap: Overlap, source_of: dict[int, str]) -> SourceWarning:

@@ -225,7 +225,7 @@ class Engine:
     def _health_rows(
         self, known: dict[str, SourceHealth], snapshot: CacheSnapshot, now: datetime
     ) -> list[SourceHealth]:
-        found = data_warnings(snapshot, now)
+        found = data_warnings(snapshot, now, defaults=self.settings.defaults)
         rows = []
         for name, source in self.sources.items():
             row = replace(known.get(name) or SourceHealth(name=name, type=source.type_name))
