@@ -222,18 +222,24 @@ ROSTER_WITH_BAD_CELLS = (
 )
 
 
-@pytest.fixture
-def bad_cells_config(tmp_path: Path, run: Run) -> Path:
-    (tmp_path / "roster.csv").write_text(ROSTER_WITH_BAD_CELLS, encoding="utf-8")
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[cache]\npath = "{tmp_path / "cache.json"}"\nretention = "3650d"\n'
-        f'[[sources]]\ntype = "sheet"\nname = "roster"\npath = "{tmp_path / "roster.csv"}"\n',
-        encoding="utf-8",
-    )
+def polled_local_team(run: Run, root: Path, roster: str, log: str = "") -> Path:
+    """A roster CSV (and a time log, if given) polled once; the config's path."""
+    (root / "roster.csv").write_text(roster, encoding="utf-8")
+    text = f'[cache]\npath = "{root / "cache.json"}"\nretention = "3650d"\n'
+    text += f'[[sources]]\ntype = "sheet"\nname = "roster"\npath = "{root / "roster.csv"}"\n'
+    if log:
+        (root / "log.csv").write_text(log, encoding="utf-8")
+        text += f'[[sources]]\ntype = "timesheet"\nname = "log"\npath = "{root / "log.csv"}"\n'
+    config = root / "config.toml"
+    config.write_text(text, encoding="utf-8")
     result = run("poll", "--once", "--config", str(config))
     assert result.exit_code == 0, result.output
     return config
+
+
+@pytest.fixture
+def bad_cells_config(tmp_path: Path, run: Run) -> Path:
+    return polled_local_team(run, tmp_path, ROSTER_WITH_BAD_CELLS)
 
 
 def test_unreadable_working_hours_keep_the_worker_and_warn(
@@ -265,3 +271,28 @@ def test_unreadable_working_hours_keep_the_worker_and_warn(
     check = run("check", "--config", str(bad_cells_config))
     warned = [x.strip() for x in check.stdout.splitlines() if x.strip().startswith("warning: ")]
     assert any("row 'Bo Lim' (bo-lim): days 'funday'" in x for x in warned)
+
+
+def test_a_currency_that_is_no_iso_code_is_a_warning_and_marked_in_pay(
+    run: Run, tmp_path: Path
+) -> None:
+    config = polled_local_team(
+        run,
+        tmp_path,
+        "name,email,timezone,rate,currency\n"
+        "Dee Cruz,dee@example.com,UTC,5,PESO\n"
+        "Eli Ramos,eli@example.com,UTC,5,PHP\n",
+        "worker,start,end,task\n"
+        "dee@example.com,2025-03-04T09:00:00Z,2025-03-04T11:00:00Z,calls\n"
+        "eli@example.com,2025-03-04T09:00:00Z,2025-03-04T10:00:00Z,calls\n",
+    )
+    status = json.loads(run("status", "--json", "--now", NOW_TEXT, "--config", str(config)).stdout)
+    roster = next(s for s in status["sources"] if s["name"] == "roster")
+    assert [w["text"] for w in roster["warnings"]] == [
+        "row 'Dee Cruz' (dee-cruz): currency 'PESO' is not a 3-letter ISO 4217 code; "
+        "amounts in it are shown as written, marked '?', and never added to another currency"
+    ]
+    table = run("pay", "--now", NOW_TEXT, "--config", str(config)).stdout
+    dee = next(line for line in table.splitlines() if line.startswith("Dee Cruz"))
+    assert "10.00 PESO?" in dee  # 2 h at 5 an hour, as written and marked
+    assert "₱5.00" in next(line for line in table.splitlines() if line.startswith("Eli Ramos"))
