@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from farwatch.sources.model import MAX_WARNINGS, SourceWarning, TimeEntry
+from farwatch.sources.model import MAX_WARNINGS, CheckIn, SourceWarning, TimeEntry
 from farwatch.state.intervals import Overlap, worked_time
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.roster_checks import roster_warnings
 from farwatch.state.settings import WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
+from farwatch.state.text import strip_control
 
 
 @dataclass(slots=True)
@@ -46,7 +47,9 @@ def data_warnings(
         found[source].warnings.extend(roster_warnings(roster, defaults or WorkerDefaults()))
     by_worker: dict[str, list[TimeEntry]] = {}
     source_of: dict[int, str] = {}
-    names: dict[str, dict[str, str]] = {}  # source -> unmatched identity -> tracker's name
+    # source -> unmatched identity -> what tells the owner who it is: a tracker's
+    # display name, or the subject of a check-in mail
+    names: dict[str, dict[str, _Stranger]] = {}
     for groups in (snapshot.checkins, snapshot.entries):
         for source, rows in groups.items():
             here, seen = found[source], names.setdefault(source, {})
@@ -56,15 +59,15 @@ def data_warnings(
                     here.unmatched += 1
                     if record.who not in seen:
                         here.unmatched_who.append(record.who)
-                    known = record.who_name if isinstance(record, TimeEntry) else ""
-                    seen[record.who] = seen.get(record.who) or known
+                        seen[record.who] = _Stranger()
+                    seen[record.who].learn(record)
                 elif isinstance(record, TimeEntry):
                     by_worker.setdefault(worker_id, []).append(record)
                     source_of[id(record)] = source
     for source, here in found.items():
         seen = names.get(source, {})
         here.warnings.extend(
-            _unmatched_warning(who, seen.get(who, "")) for who in here.unmatched_who[:MAX_WARNINGS]
+            seen.get(who, _Stranger()).warning(who) for who in here.unmatched_who[:MAX_WARNINGS]
         )
     now = now.astimezone(UTC)
     for entries in by_worker.values():
@@ -87,18 +90,40 @@ def with_data_warnings(health: SourceHealth, data: DataWarnings | None) -> Sourc
     return health
 
 
-def _unmatched_warning(who: str, name: str) -> SourceWarning:
-    """A record matching nobody; a tracker user by the tracker's own display name."""
-    if name:
-        fix = "their email or an alias" if "@" in who else "their tracker_id"
-        text = (
-            f"{name!r} ({who}) is not on the roster; their time is not counted "
-            f"(add a row for them, or {who} as {fix})"
-        )
-    else:
-        shown = who or "(no sender)"
-        text = f"{shown!r} matches nobody on the roster (add it as an alias or email)"
-    return SourceWarning("unmatched", text, who=who)
+@dataclass(slots=True)
+class _Stranger:
+    """What the records of an identity nobody on the roster has say about it."""
+
+    name: str = ""
+    """The tracker's display name for a tracker user."""
+    subject: str = ""
+    """The subject of the first check-in mail it sent."""
+    mail: bool = False
+
+    def learn(self, record: CheckIn | TimeEntry) -> None:
+        if isinstance(record, CheckIn):
+            self.mail = True
+            self.subject = self.subject or strip_control(record.subject).strip()[:60]
+        else:
+            self.name = self.name or record.who_name
+
+    def warning(self, who: str) -> SourceWarning:
+        if self.name:
+            fix = "their email or an alias" if "@" in who else "their tracker_id"
+            text = (
+                f"{self.name!r} ({who}) is not on the roster; their time is not counted "
+                f"(add a row for them, or {who} as {fix})"
+            )
+        elif self.mail:
+            about = f" ({self.subject!r})" if self.subject else ""
+            text = (
+                f"mail from {who or '(no sender)'!r}{about} matches nobody on the roster and "
+                "is not counted; if a worker sent it, add the address as their email or an alias"
+            )
+        else:
+            shown = who or "(no sender)"
+            text = f"{shown!r} matches nobody on the roster (add it as an alias or email)"
+        return SourceWarning("unmatched", text, who=who)
 
 
 def _overlap_warning(overlap: Overlap, source_of: dict[int, str]) -> SourceWarning:
