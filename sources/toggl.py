@@ -269,7 +269,12 @@ class TogglSource(TrackerSource):
             if key in live:
                 continue
             entry = TimeEntry(
-                key=key, who=seen["who"], start=seen["start"], end=None, task=seen["task"]
+                key=key,
+                who=seen["who"],
+                start=seen["start"],
+                end=None,
+                task=seen["task"],
+                who_name=self.who_name(seen["user"]),
             )
             stop = self._stop_of(seen)
             if stop is not None:
