@@ -24,6 +24,7 @@ from typing import Any
 from farwatch.sources.model import CheckIn
 from farwatch.state import cache_codec as codec
 from farwatch.state.cache_schema import problem_of
+from farwatch.state.data_warnings import subject_names
 from farwatch.state.snapshot import CheckinSummary, SenderSummary
 
 NEWEST = attrgetter("at", "key")
@@ -37,6 +38,9 @@ class _Sender:
     first: int
     """The lowest document id of the sender's check-ins: senders are listed in
     the order of their first check-in in the file, as reading them all gives."""
+    subject: str = ""
+    """The first subject that says something, in that same order."""
+    subject_id: int = 0
     stored: list[Any] | None = None
     """The stored form, kept until the sender changes."""
 
@@ -72,13 +76,15 @@ class Tally:
         senders = self._senders.setdefault(source, {})
         found = senders.get(checkin.who)
         if found is None:
-            senders[checkin.who] = _Sender(1, checkin, doc_id)
+            found = senders[checkin.who] = _Sender(1, checkin, doc_id)
         else:
             found.count += 1
             found.stored = None
             if NEWEST(checkin) > NEWEST(found.newest):
                 found.newest = checkin
             found.first = min(found.first, doc_id)
+        if (not found.subject or doc_id < found.subject_id) and subject_names(checkin.subject):
+            found.subject, found.subject_id = checkin.subject, doc_id
         held = self._keys.get(checkin.key, 0) + 1
         self._keys[checkin.key] = held
         self._shared += held == 2
@@ -90,7 +96,7 @@ class Tally:
         found.stored = None
         if found.count == 0:
             del senders[checkin.who]
-        elif doc_id == found.first or found.newest.key == checkin.key:
+        elif doc_id in (found.first, found.subject_id) or found.newest.key == checkin.key:
             self._rescan.setdefault(source, set()).add(checkin.who)
         held = self._keys[checkin.key] - 1
         self._shared -= held == 1
@@ -103,7 +109,9 @@ class Tally:
         """The summary of every source's check-ins, and whether it is exact."""
         self._apply_rescans()
         summary = {
-            source: [SenderSummary(who, s.count, s.newest) for who, s in self._ordered(source)]
+            source: [
+                SenderSummary(who, s.count, s.newest, s.subject) for who, s in self._ordered(source)
+            ]
             for source in self._senders
         }
         return summary, self._shared == 0 and "" not in self._keys
@@ -117,7 +125,7 @@ class Tally:
             for who, sender in self._ordered(source):
                 if sender.stored is None:
                     newest = codec.checkin_doc(source, sender.newest)
-                    sender.stored = [who, sender.count, newest]
+                    sender.stored = [who, sender.count, newest, sender.subject]
                 rows.append(sender.stored)
         exact = self._shared == 0 and "" not in self._keys
         return {"generation": generation, "exact": exact, "sources": sources}
@@ -137,11 +145,13 @@ class Tally:
                     continue
                 found = fresh.get(checkin.who)
                 if found is None:
-                    fresh[checkin.who] = _Sender(1, checkin, ids[key])
+                    found = fresh[checkin.who] = _Sender(1, checkin, ids[key])
                 else:
                     found.count += 1
                     if NEWEST(checkin) > NEWEST(found.newest):
                         found.newest = checkin
+                if not found.subject and subject_names(checkin.subject):
+                    found.subject, found.subject_id = checkin.subject, ids[key]
             for who in whos:
                 if who in fresh:
                     senders[who] = fresh[who]
@@ -165,12 +175,14 @@ def read_summary(doc: Mapping[str, Any]) -> tuple[CheckinSummary, bool] | None:
     try:
         for source, senders in sources.items():
             rows = summary[source] = []
-            for who, count, newest in senders:
+            for who, count, newest, subject in senders:
                 if not isinstance(who, str) or type(count) is not int or count < 1:
                     return None
                 if not isinstance(newest, dict) or problem_of("checkins", newest) is not None:
                     return None
-                rows.append(SenderSummary(who, count, codec.checkin(newest)))
+                if not isinstance(subject, str):
+                    return None
+                rows.append(SenderSummary(who, count, codec.checkin(newest), subject))
     except (TypeError, ValueError, KeyError):
         return None
     return summary, doc.get("exact") is True

@@ -68,6 +68,9 @@ class SenderSummary:
     who: str
     count: int
     newest: CheckIn
+    first_subject: str = ""
+    """The subject of the sender's first check-in that has one (the source's
+    warnings name a stranger by it)."""
 
 
 CheckinSummary = dict[str, list[SenderSummary]]

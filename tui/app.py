@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,11 +34,14 @@ from farwatch.tui.crash import crash_message, save_crash
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
-from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
+from farwatch.tui.polling import PollLoop, default_scheduler, payable_totals, read_audit
 from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
 from farwatch.tui.textual_compat import CrashHookApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
+
+if TYPE_CHECKING:
+    from farwatch.state.pay import CurrencyTotal
 
 REDERIVE_EVERY = 30.0
 """Seconds between re-deriving levels from the clock alone (no poll)."""
@@ -88,9 +91,11 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.snapshot = CacheSnapshot()
         """The cache the rows were derived from (the detail screen's history)."""
         self.audit_entries: list[AuditEntry] = []
+        """The audit log, newest first, as last read by a worker thread."""
         self.reminders: list[Reminder] = []
         """Automatic reminders to come, soonest first (the header shows the next)."""
-        """The audit log, newest first, as last read by a worker thread."""
+        self.pay_totals: tuple[CurrencyTotal, ...] = ()
+        """This period's payable totals per currency (the header shows them)."""
         self.now: datetime = self.clock()
         self.palette = Palette(name="")
         self.data_signal: Signal[None] = Signal(self, "farwatch-data")
@@ -178,6 +183,10 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         refresh = self.engine.refresh(self.now)
         self.snapshot = refresh.snapshot
         self.audit_entries = read_audit(self.engine.settings.audit_file)
+        if not self.live:  # a live app works them out after its first frame, off this thread
+            self.pay_totals = (
+                payable_totals(self.engine, refresh.snapshot, refresh.statuses, self.now) or ()
+            )
         self._accept(refresh.statuses, refresh.health, self.now)
 
     def on_mount(self) -> None:
@@ -188,6 +197,7 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
             self.poller.start()
             self.set_interval(max(0.2, self.engine.settings.ui.tick), self.tick)
             self.set_interval(REDERIVE_EVERY, self.poller.rederive)
+            self.call_after_refresh(self.poller.rederive)  # the header's pay totals, at once
 
     def on_unmount(self) -> None:
         self.poller.stop()
@@ -209,6 +219,8 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
             self.audit_entries = message.audit
         if message.reminders is not None:
             self.reminders = message.reminders
+        if message.pay is not None:
+            self.pay_totals = message.pay
         if message.statuses is not None:
             self._accept(message.statuses, message.health or self.health, message.now)
             self.data_signal.publish(None)

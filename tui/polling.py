@@ -36,6 +36,9 @@ from farwatch.tui.messages import DataReady
 if TYPE_CHECKING:
     from textual.app import App
 
+    from farwatch.state.pay import CurrencyTotal
+    from farwatch.state.snapshot import CacheSnapshot
+
 CHECK_EVERY = 1.0
 """Seconds between asking the scheduler what is due (cheap; no I/O)."""
 CADENCE_EVERY = 30.0
@@ -244,6 +247,7 @@ class PollLoop:
             return
         entries = read_audit(self.engine.settings.audit_file)
         reminders = next_reminders(self.engine, refresh.statuses, now)
+        pay = payable_totals(self.engine, refresh.snapshot, refresh.statuses, now)
         self.app.post_message(
             DataReady(
                 refresh.statuses,
@@ -252,6 +256,7 @@ class PollLoop:
                 snapshot=refresh.snapshot,
                 audit=entries,
                 reminders=reminders,
+                pay=pay,
                 **extra,
             )
         )
@@ -266,6 +271,19 @@ def next_reminders(
     try:
         return upcoming(engine, statuses, now)
     except Exception:  # the header simply shows no forecast
+        return None
+
+
+def payable_totals(
+    engine: EngineLike, snapshot: CacheSnapshot, statuses: list[WorkerStatus], now: datetime
+) -> tuple[CurrencyTotal, ...] | None:
+    """This period's payable totals per currency, as ``farwatch pay`` computes them
+    (None when they cannot be worked out: the header then shows none)."""
+    from farwatch.state.pay import pay_report
+
+    try:
+        return pay_report(snapshot, statuses, engine.settings, now).totals
+    except Exception:
         return None
 
 

@@ -159,6 +159,7 @@ _KIND_WORDS = {
     "unmatched": ("unmatched", "unmatched"),
     "overlap": ("overlap", "overlaps"),
     "cap": ("limit hit", "limits hit"),
+    "cell": ("bad cell", "bad cells"),
     "note": ("note", "notes"),
 }
 

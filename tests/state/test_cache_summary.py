@@ -18,6 +18,7 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -80,10 +81,19 @@ def old_cache(tmp_path: Path) -> Path:
 
 
 def golden() -> list[dict[str, object]]:
-    expected: list[dict[str, object]] = json.loads(
+    """What the one-file farwatch derived; the warnings' wording has changed since,
+    so they are compared with every check-in's (``test_statuses_from_the_summary...``)."""
+    expected: list[dict[str, Any]] = json.loads(
         (FIXTURES / "cache_v1_statuses.json").read_text(encoding="utf-8")
     )
+    for instant in expected:
+        for found in instant["sources"].values():
+            del found["warnings"]
     return expected
+
+
+V1_FIELDS = frozenset(golden()[0]["workers"][0])  # type: ignore[index]
+"""The fields ``status --json`` had then; later ones are not the migration's business."""
 
 
 def as_golden(snapshot: CacheSnapshot, path: Path, at: datetime) -> dict[str, object]:
@@ -92,12 +102,14 @@ def as_golden(snapshot: CacheSnapshot, path: Path, at: datetime) -> dict[str, ob
         json.dumps(
             {
                 "at": at.isoformat(),
-                "workers": [worker_json(s) for s in derive_statuses(snapshot, settings(path), at)],
+                "workers": [
+                    {k: v for k, v in worker_json(s).items() if k in V1_FIELDS}
+                    for s in derive_statuses(snapshot, settings(path), at)
+                ],
                 "sources": {
                     name: {
                         "unmatched": d.unmatched,
                         "unmatched_who": d.unmatched_who,
-                        "warnings": [w.to_json() for w in d.warnings],
                     }
                     for name, d in data_warnings(snapshot, at).items()
                 },
@@ -131,6 +143,7 @@ def test_statuses_are_those_the_one_file_farwatch_derived(tmp_path: Path) -> Non
         at = datetime.fromisoformat(str(expected["at"]))
         assert as_golden(as_before, path, at) == expected
         assert as_golden(migrated, path, at) == expected
+        assert findings(migrated, at) == findings(full(migrated), at)
 
 
 def test_status_rows_need_only_the_main_file(tmp_path: Path) -> None:

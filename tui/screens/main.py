@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from farwatch.state.cadence import Reminder
+from farwatch.state.pay_report import payable_line
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
 from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
@@ -88,7 +89,12 @@ class MainScreen(FarwatchScreen):
     def _update_header(self, summary_too: bool = True) -> None:
         fw = self.fw
         if summary_too:
-            line = summary(fw.statuses) + next_reminder(fw.reminders, fw.by_id, fw.display_zone)
+            pay = payable_line(fw.pay_totals)
+            line = (
+                summary(fw.statuses)
+                + (f" · {pay}" if pay else "")
+                + next_reminder(fw.reminders, fw.by_id, fw.display_zone)
+            )
             self.header.set_summary(line, self.view_description())
         self.header.set_status(
             failing=fw.failing_sources(),
