@@ -324,3 +324,44 @@ def test_unknown_senders_keep_the_order_of_their_first_remaining_checkin(
     snapshot = read(path)
     assert findings(snapshot, NOW)["imap"][1] == ["bo@else.org", "ann@else.org"]
     assert findings(snapshot, NOW) == findings(full(snapshot), NOW)
+
+
+def test_an_unreadable_checkins_file_is_named_set_aside_and_read_again(tmp_path: Path) -> None:
+    path = tmp_path / "farwatch.db"
+    random_cache(path, 1, shared=False)
+    checkins_path(path).write_bytes(b'{"checkins": {"1": ')  # a disk error, say
+    reader = Cache.open(path, retention=0, writer=False)
+    assert reader.snapshot().checkin_summary is not None  # rows still come from the summary
+    assert worker_history(reader.snapshot(), "w0").checkins == []
+    assert any("unreadable" in n for n in reader.notices)
+    reader.close()
+
+    writer = Cache.open(path, retention=30 * DAY)
+    assert writer.record_count("imap") > 0  # from the summary, before anything is read
+    writer.prune(NOW)  # reads the check-ins: the file is set aside, every cursor dropped
+    assert writer.cursor("imap") == {} and writer.cursor("maildir") == {}
+    assert any("moved them to" in n for n in writer.notices)
+    assert list(tmp_path.glob("farwatch.db.checkins.*.corrupt-*"))
+    writer.commit()
+    writer.close()
+    assert read(path).checkin_summary == {}  # nothing left to summarise; sources refill it
+
+
+def test_a_reader_two_generations_behind_reads_the_newest_pair(tmp_path: Path) -> None:
+    path = tmp_path / "farwatch.db"
+    writer = Cache.open(path, retention=0)
+    writer.apply("sheet", FetchResult(roster=roster(2), roster_complete=True), NOW)
+
+    def poll(n: int) -> None:
+        item = CheckIn(key=f"<{n}>", who="w0@example.com", at=NOW, subject=f"s{n}")
+        writer.apply("imap", FetchResult(checkins=[item]), NOW)
+        writer.commit()
+
+    poll(0)
+    reader = Cache.open(path, retention=0, writer=False)
+    snapshot = reader.snapshot()  # rows from the summary; the check-ins not read yet
+    poll(1)
+    poll(2)  # the writer keeps this file and the one before: the reader's is gone
+    assert [c.key for c in worker_history(snapshot, "w0").checkins] == ["<2>", "<1>", "<0>"]
+    reader.close()
+    writer.close()
