@@ -133,7 +133,7 @@ class _Database(TinyDB):
 
 
 class Cache:
-    """Sources' observations, cursors and health, persisted in one TinyDB file.
+    """Sources' observations, cursors and health, persisted in TinyDB files.
 
     Build with ``Cache.open``. Not thread-safe: the poller applies results in
     one thread; the engine serialises access.
@@ -450,7 +450,7 @@ class Cache:
 
     @property
     def writes(self) -> int:
-        """How many times this process wrote the file."""
+        """How many times this process wrote the main file (once per commit that wrote)."""
         flushes: int = self._storage.flushes
         return flushes
 
@@ -535,7 +535,8 @@ class Cache:
         return len(old_checkins) + len(old_entries)
 
     def commit(self) -> bool:
-        """Write the file once if anything changed; True when it wrote.
+        """Write what changed: a new check-ins file if they changed, then the main
+        file, each once; True when it wrote.
 
         Raises:
             CacheError: read-only, or the disk refused (the old file stays intact).
