@@ -68,4 +68,4 @@ def status(as_json: bool, now_text: str | None) -> None:
         click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         return
     width = shutil.get_terminal_size((100, 24)).columns
-    click.echo(render(statuses, health, unmatched, now, width))
+    click.echo(render(statuses, health, unmatched, now, width, reminders))

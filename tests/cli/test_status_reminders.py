@@ -76,3 +76,22 @@ def test_status_json_lists_each_workers_next_automatic_reminder(
         "bo": {"at": "2025-03-04T14:15:00Z", "kind": "shift_start"},
         "cy": None,
     }
+
+
+def test_the_plain_table_lists_the_next_reminders_soonest_first(
+    run: Run, make_config: MakeConfig
+) -> None:
+    config = make_config([("team", TEAM)])
+    assert run("poll", "--once", "--config", str(config)).exit_code == 0
+    quiet = run("status", "--now", NOW, "--config", str(config))
+    assert quiet.exit_code == 0, quiet.output
+    assert "Next automatic reminders" not in quiet.output
+
+    config = make_config([("team", TEAM)], extra=POLICY)
+    shown = run("status", "--now", NOW, "--config", str(config))
+    assert shown.exit_code == 0, shown.output
+    block = shown.output.split("Next automatic reminders:\n", 1)[1].split("\n\n", 1)[0]
+    assert block.splitlines() == [
+        "  Tue 13:00 UTC (13:00 theirs)  Ana Reyes: check-in overdue",
+        "  Tue 14:15 UTC (09:15 theirs)  Bo Lim: start of shift",
+    ]
