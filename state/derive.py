@@ -286,6 +286,8 @@ def _activity(spans: Iterable[Span], now: datetime) -> tuple[float, ...]:
     first = now.replace(minute=0, second=0, microsecond=0) - (ACTIVITY_HOURS - 1) * _HOUR
     buckets = [0.0] * ACTIVITY_HOURS
     for span in spans:
+        if span.end <= first:
+            continue  # most of a worker's history: nothing to add
         stop = span.end if span.end < now else now
         begin = span.start if span.start > first else first
         if stop <= begin:
@@ -295,7 +297,7 @@ def _activity(spans: Iterable[Span], now: datetime) -> tuple[float, ...]:
             edge = min(stop, first + (slot + 1) * _HOUR)
             buckets[slot] += (edge - begin).total_seconds() / 3600.0
             begin, slot = edge, slot + 1
-    return tuple(round(b, 4) for b in buckets)
+    return tuple(round(b, 4) if b else 0.0 for b in buckets)  # mostly idle hours
 
 
 def _checkin_level(

@@ -63,8 +63,12 @@ def _zone_names_by_folded() -> dict[str, str]:
     return {name.casefold(): name for name in available_timezones()}
 
 
+@lru_cache(maxsize=1024)
 def parse_timezone(text: str) -> tzinfo:
     """An IANA zone ("Asia/Manila"), "UTC", or a fixed offset ("UTC+8", "+05:30").
+
+    Kept per text (an error is not kept): a roster repeats a few zones a
+    thousand times, and each is read again by derive and by its cell checks.
 
     Raises:
         ScheduleError: the zone is unknown or empty.
@@ -108,8 +112,11 @@ def _parse_time(text: str, *, is_end: bool) -> int:
     return hour * 60 + minute
 
 
+@lru_cache(maxsize=1024)
 def parse_hours(text: str) -> tuple[Window, ...]:
     """ "09:00-17:00", "22:00-06:00", "09:00-12:00,13:00-18:00", "9am-5pm", "24h".
+
+    Kept per text, like ``parse_timezone`` (the windows are immutable).
 
     Raises:
         ScheduleError: with the piece that could not be read.
@@ -172,8 +179,11 @@ def _day_index(token: str) -> int:
     return found[0]
 
 
+@lru_cache(maxsize=1024)
 def parse_days(text: str) -> frozenset[int]:
     """ "Mon-Fri", "Mon,Wed,Fri", "Sun-Thu", "daily", "weekdays"; Monday is 0.
+
+    Kept per text, like ``parse_timezone``.
 
     Raises:
         ScheduleError: with the piece that could not be read.
@@ -243,6 +253,7 @@ class Schedule:
         "_day_seconds",
         "_midnights",
         "_pattern",
+        "_tails",
         "days",
         "tz",
         "tz_name",
@@ -265,6 +276,7 @@ class Schedule:
         self._pattern: tuple[float, ...] | None = None
         self._midnights: dict[date, datetime] = {}
         self._day_seconds: dict[date, float] = {}
+        self._tails: dict[tuple[datetime, datetime], float] = {}
 
     @classmethod
     def parse(cls, timezone: str, hours: str, days: str) -> Schedule:
@@ -309,32 +321,7 @@ class Schedule:
         return result
 
     def _instant(self, day: date, minutes: int) -> datetime:
-        """The real instant of a wall-clock time on a local day.
-
-        A repeated wall time (autumn) is its first occurrence. A skipped one
-        (spring gap) is the moment the clock resumes: a shift "starting 02:30"
-        on the night the clock jumps 02:00 -> 03:00 starts at 03:00.
-        """
-        extra_days, minutes = divmod(minutes, MINUTES_PER_DAY)
-        wall = datetime.combine(
-            day + timedelta(days=extra_days), time(minutes // 60, minutes % 60), tzinfo=self.tz
-        )
-        instant = wall.astimezone(UTC)
-        naive = wall.replace(tzinfo=None)
-        if instant.astimezone(self.tz).replace(tzinfo=None) == naive:
-            return instant
-        return self._gap_end(wall.replace(fold=1).astimezone(UTC), instant, naive)
-
-    def _gap_end(self, first: datetime, second: datetime, wall: datetime) -> datetime:
-        """First whole second between two instants whose wall time is at or after ``wall``."""
-        low, high = sorted((int(first.timestamp()), int(second.timestamp())))
-        while high - low > 1:  # invariant: wall time at low < wall <= wall time at high
-            middle = (low + high) // 2
-            if datetime.fromtimestamp(middle, self.tz).replace(tzinfo=None) >= wall:
-                high = middle
-            else:
-                low = middle
-        return datetime.fromtimestamp(high, UTC)
+        return _local_instant(self.tz, day, minutes)
 
     def _raw_from(self, first_day: date, last_day: date | None) -> Iterator[Interval]:
         """Intervals of windows starting on ``first_day`` onwards, ordered by start.
@@ -399,8 +386,19 @@ class Schedule:
         return (
             self._measured(start, middle_start)
             + self._whole_days(first, last)
-            + self._measured(middle_end, end)
+            + self._tail(middle_end, end)
         )
+
+    def _tail(self, midnight: datetime, end: datetime) -> float:
+        """``_measured`` from a local midnight to ``end``, kept: every worker sharing this
+        schedule is judged at the same ``now``, so they all ask for the same tail."""
+        key = (midnight, end)
+        found = self._tails.get(key)
+        if found is None:
+            if len(self._tails) >= self._CACHE_LIMIT:
+                self._tails.clear()
+            found = self._tails[key] = self._measured(midnight, end)
+        return found
 
     def _measured(self, start: datetime, end: datetime) -> float:
         return sum((b - a).total_seconds() for a, b in self.intervals(start, end))
@@ -559,6 +557,40 @@ class Schedule:
         return found
 
 
+@lru_cache(maxsize=65536)
+def _local_instant(tz: tzinfo, day: date, minutes: int) -> datetime:
+    """The real instant of a wall-clock time on a local day in ``tz``.
+
+    A repeated wall time (autumn) is its first occurrence. A skipped one
+    (spring gap) is the moment the clock resumes: a shift "starting 02:30"
+    on the night the clock jumps 02:00 -> 03:00 starts at 03:00. Kept per
+    zone, not per schedule: every schedule in a zone asks for the same
+    midnights and shift edges.
+    """
+    extra_days, minutes = divmod(minutes, MINUTES_PER_DAY)
+    wall = datetime.combine(
+        day + timedelta(days=extra_days), time(minutes // 60, minutes % 60), tzinfo=tz
+    )
+    instant = wall.astimezone(UTC)
+    naive = wall.replace(tzinfo=None)
+    if instant.astimezone(tz).replace(tzinfo=None) == naive:
+        return instant
+    return _gap_end(tz, wall.replace(fold=1).astimezone(UTC), instant, naive)
+
+
+def _gap_end(tz: tzinfo, first: datetime, second: datetime, wall: datetime) -> datetime:
+    """First whole second between two instants whose wall time in ``tz`` is at or after
+    ``wall``."""
+    low, high = sorted((int(first.timestamp()), int(second.timestamp())))
+    while high - low > 1:  # invariant: wall time at low < wall <= wall time at high
+        middle = (low + high) // 2
+        if datetime.fromtimestamp(middle, tz).replace(tzinfo=None) >= wall:
+            high = middle
+        else:
+            low = middle
+    return datetime.fromtimestamp(high, UTC)
+
+
 _WALK_DAYS = 14
 """Spans shorter than this many whole days are simply measured interval by interval."""
 
@@ -574,13 +606,19 @@ def _days_near_offset_changes(tz: tzinfo, first: date, last: date) -> list[date]
         return []  # a fixed offset never changes
     found: set[date] = set()
     for year in range(first.year, last.year + 1):
-        for change in _offset_changes(tz, year):
-            local = change.astimezone(tz).date()
-            for near in (-1, 0, 1):  # a window of the day before may reach in
-                day = local + timedelta(days=near)
-                if first <= day < last:
-                    found.add(day)
+        found.update(day for day in _days_near_changes_in(tz, year) if first <= day < last)
     return sorted(found)
+
+
+@lru_cache(maxsize=512)
+def _days_near_changes_in(tz: tzinfo, year: int) -> tuple[date, ...]:
+    """Local days within a day of each change of ``tz``'s offset during ``year``
+    (a window of the day before may reach in)."""
+    return tuple(
+        change.astimezone(tz).date() + timedelta(days=near)
+        for change in _offset_changes(tz, year)
+        for near in (-1, 0, 1)
+    )
 
 
 @lru_cache(maxsize=512)

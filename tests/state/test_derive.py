@@ -441,6 +441,25 @@ def test_a_bad_timezone_on_one_row_does_not_break_the_others() -> None:
     assert maria.problems == () and maria.checkin_work_age == 1.5 * HOUR
 
 
+def test_an_edited_timezone_or_hours_counts_at_the_next_derive() -> None:
+    # Checked in Fri 2025-05-16 17:00Z; now Wed 2025-06-11 12:00Z, over three weeks on.
+    # UTC 09:00-17:00 Mon-Fri: three whole weeks (120 h) + Mon, Tue (16 h) + Wed 09-12.
+    # Edited to Manila 09:00-13:00: 18 weekdays of 4 h; 20:00 there, so off hours.
+    now = utc(2025, 6, 11, 12)
+    mail = [checkin("ana@example.com", utc(2025, 5, 16, 17))]
+    before = worker("ana")
+    edited = replace(before, timezone="Asia/Manila", hours="09:00-13:00")
+    unchanged = worker("ben")  # keeps the first schedule throughout
+    both = [checkin("ben@example.com", utc(2025, 5, 16, 17)), *mail]
+    first = derive_statuses(snapshot([before, unchanged], both), settings(), now)
+    assert [s.checkin_work_age for s in first] == [139 * HOUR, 139 * HOUR]
+    ana, ben = derive_statuses(snapshot([edited, unchanged], both), settings(), now)
+    assert ana.timezone == "Asia/Manila" and ana.checkin_work_age == 72 * HOUR
+    assert not ana.working_now and ana.checkin_level == "off_hours"
+    assert ben.checkin_work_age == 139 * HOUR and ben.working_now
+    assert derive_one(snapshot([before], mail), now).checkin_work_age == 139 * HOUR
+
+
 def test_empty_roster_columns_use_the_configured_defaults() -> None:
     row = worker("olena", timezone="", hours="", days="", cap_period="")
     defaults = WorkerDefaults(
