@@ -114,13 +114,22 @@ def entry_doc(source: str, entry: TimeEntry, seen: datetime) -> Doc:
 
 
 def entry(doc: Doc) -> tuple[TimeEntry, datetime]:
-    values = {k: doc[k] for k in _ENTRY_FIELDS if k in doc}
-    values["start"] = parse_time(values.get("start"))
-    values["end"] = parse_time_or_none(values.get("end"))
-    day = values.get("day")
-    values["day"] = date.fromisoformat(day) if isinstance(day, str) else None
-    seen = parse_time(doc["seen"]) if "seen" in doc else values["end"] or values["start"]
-    return TimeEntry(**values), seen
+    # Spelled out like ``checkin``: thousands of these are read at every start.
+    start = parse_time(doc.get("start"))
+    end = parse_time_or_none(doc.get("end"))
+    day = doc.get("day")
+    seen = doc.get("seen")
+    made = TimeEntry(
+        key=doc["key"],
+        who=doc["who"],
+        start=start,
+        end=end,
+        task=doc.get("task", ""),
+        accrued_seconds=doc.get("accrued_seconds", 0.0),
+        day=date.fromisoformat(day) if isinstance(day, str) else None,
+        who_name=doc.get("who_name", ""),
+    )
+    return made, (parse_time(seen) if "seen" in doc else end or start)
 
 
 # -- source health --------------------------------------------------------

@@ -217,9 +217,8 @@ def _plainly_usable_entry(doc: Mapping[str, Any]) -> bool:
     """True for the usual time entry (texts, a float of seconds, times in order).
 
     The same shortcut as for check-ins: a cache holds thousands and they are
-    checked at every start; False means "look closer".
+    checked at every start; each time is parsed once. False means "look closer".
     """
-    start, end, seen = doc["start"], doc.get("end"), doc.get("seen")
     accrued = doc.get("accrued_seconds", 0.0)
     if not (
         type(doc["source"]) is str
@@ -228,13 +227,27 @@ def _plainly_usable_entry(doc: Mapping[str, Any]) -> bool:
         and type(doc.get("task", "")) is str
         and type(accrued) is float
         and 0.0 <= accrued < math.inf
-        and _time(start) is None
-        and (("seen" not in doc) or _time(seen) is None)
     ):
         return False
+    start = _usable_time(doc["start"])
+    if start is None or ("seen" in doc and _usable_time(doc["seen"]) is None):
+        return False
+    end = doc.get("end")
     if end is None:
         return True
-    return _time(end) is None and datetime.fromisoformat(end) >= datetime.fromisoformat(start)
+    end_at = _usable_time(end)
+    return end_at is not None and end_at >= start
+
+
+def _usable_time(value: Any) -> datetime | None:
+    """``value`` parsed when ``_time`` would find nothing wrong with it, else None."""
+    if type(value) is not str:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None and time_in_range(parsed) else None
 
 
 def problem_of(table: str, doc: Mapping[str, Any]) -> str | None:
