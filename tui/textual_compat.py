@@ -21,6 +21,13 @@ so an upgrade is a deliberate change, not a silent breakage.
   addresses, tokens) after restoring the terminal. ``CrashHookApp`` lets the
   app save a redacted report first (``on_unhandled_error``) and drops that
   printout; the exit code stays 1.
+- ``ScrollView._size_updated(size, virtual_size, container_size, layout)``:
+  called for every scrollable widget on every layout pass of the screen. It
+  compares the container size it is given with its own size less the gutter,
+  which never match for a table with scrollbars, so each pass repaints both
+  scrollbars — a toast appearing or going repainted the table's right column
+  and bottom row, thousands of bytes for nothing. ``SteadyScrollbarsTable``
+  skips the pass when nothing it is given has changed since the last one.
 - ``DataTable._data`` (row key → column key → cell) and
   ``DataTable._update_count`` (bumped to invalidate the render caches):
   ``DataTable.update_cell`` repaints the whole table, so ``put_cell`` writes
@@ -29,15 +36,18 @@ so an upgrade is a deliberate change, not a silent breakage.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from rich.console import Console, RenderableType
 from rich.control import Control
 from textual._compositor import ChopsUpdate
 from textual.app import App
+from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+CellType = TypeVar("CellType")
 
 
 class TightChopsUpdate(ChopsUpdate):
@@ -95,3 +105,19 @@ def put_cell(table: DataTable[Any], row_key: RowKey, column_key: ColumnKey, valu
     """Set one cell without ``update_cell``'s full repaint; the caller repaints the cell."""
     table._data[row_key][column_key] = value
     table._update_count += 1  # invalidates DataTable's render caches
+
+
+class SteadyScrollbarsTable(DataTable[CellType]):
+    """A ``DataTable`` whose scrollbars repaint only when its geometry changed."""
+
+    _last_geometry: tuple[Size, Size, Size, Size] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        geometry = (size, virtual_size, container_size, self.virtual_size)
+        if geometry == self._last_geometry:
+            # What ScrollView answers when only the pass repeats: no new size.
+            return bool(self._container_size != container_size)
+        self._last_geometry = geometry
+        return super()._size_updated(size, virtual_size, container_size, layout)

@@ -197,3 +197,30 @@ async def test_a_rederive_that_only_moves_ages_rebuilds_no_row(
         await pilot.pause()
         assert built == ["kai"] and t.updates == before + 1
         assert t.get_cell("kai", "category").plain == "QA"
+
+
+async def test_a_changed_cell_repaints_only_when_in_view_and_shows_when_scrolled_to(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 8)) as pilot:  # a few rows of twelve in view
+        t = table(app)
+        order = [row.key.value for row in t.ordered_rows]
+        top, bottom = order[0], order[-1]
+        assert bottom is not None and bottom not in screen_text(app)
+        updates, repaints = t.updates, t.cells_refreshed
+        engine.change(bottom, task="Below the fold")
+        engine.change(top, task="In plain view")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert t.updates - updates == 2  # both cells hold their new text
+        assert t.cells_refreshed - repaints == 1  # only the one on screen repaints
+        assert "In plain view" in screen_text(app)
+        t.move_cursor(row=len(order) - 1, animate=False)
+        await pilot.pause()
+        assert "Below the fold" in screen_text(app)
+        engine.change(bottom, task="Changed while scrolled")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert "Changed while scrolled" in screen_text(app)

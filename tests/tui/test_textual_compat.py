@@ -12,6 +12,7 @@ import re
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -19,6 +20,7 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
@@ -26,6 +28,7 @@ from tui_fakes import screen_text
 
 from farwatch.tui.textual_compat import (
     ChopsUpdate,
+    SteadyScrollbarsTable,
     TightChopsUpdate,
     TightDisplayApp,
     put_cell,
@@ -155,3 +158,49 @@ async def test_a_cell_put_in_place_shows_and_datatable_internals_keep_their_shap
         await pilot.pause()
         assert table.get_cell("ana", "task").plain == "after"
         assert "after" in screen_text(app) and "before" not in screen_text(app)
+
+
+def counted(refresh: Any, name: str, calls: list[str]) -> Any:
+    """``refresh`` that also notes ``name`` in ``calls``."""
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return refresh(*args, **kwargs)
+
+    return counting
+
+
+class ScrollingTable(App[None]):
+    def compose(self) -> ComposeResult:
+        table: SteadyScrollbarsTable[str] = SteadyScrollbarsTable()
+        table.add_column("Worker", key="worker", width=60)
+        for n in range(30):
+            table.add_row(f"Worker {n:02d}", key=str(n))
+        yield table
+
+
+@pytest.mark.anyio
+async def test_a_toast_coming_and_going_does_not_repaint_the_tables_scrollbars(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ScrollView._size_updated repaints both scrollbars on every layout pass of the
+    screen; the steady table skips a pass that changed nothing, and still follows a
+    table that grew."""
+    app = ScrollingTable()
+    async with app.run_test(size=(40, 10), notifications=True) as pilot:
+        table = app.query_one(SteadyScrollbarsTable)
+        await pilot.pause()
+        repaints: list[str] = []
+        for bar in (table.vertical_scrollbar, table.horizontal_scrollbar):
+            monkeypatch.setattr(bar, "refresh", counted(bar.refresh, bar.name or "", repaints))
+        assert list(inspect.signature(ScrollView._size_updated).parameters) == [
+            "self", "size", "virtual_size", "container_size", "layout",
+        ]  # fmt: skip
+        app.notify("Worker 07: no check-in for 2 hours", timeout=0.2)
+        await pilot.pause(0.5)
+        await pilot.pause()
+        assert repaints == []
+        table.add_row("Worker 30", key="30")
+        await pilot.pause()
+        assert "vertical" in repaints
+        assert table.vertical_scrollbar.window_virtual_size == 31 + 1  # rows + header
