@@ -22,7 +22,7 @@ from farwatch.tui import cells
 from farwatch.tui.cells import ColumnSpec, build_cells, cell_signature, plan_columns
 from farwatch.tui.ordering import GROUP_PREFIX, SortMode, category_of, ordered_keys
 from farwatch.tui.palette import PLAIN, Palette
-from farwatch.tui.textual_compat import SteadyScrollbarsTable, put_cell
+from farwatch.tui.textual_compat import QuietTable
 from farwatch.tui.widgets.keyed import KeyedText, order_by
 from farwatch.tui.widgets.safe import safe_text
 
@@ -32,7 +32,7 @@ FIRST_FILL = 30
 """Rows added before the first frame (at least a terminal's height)."""
 
 
-class WorkerTable(SteadyScrollbarsTable[Text]):
+class WorkerTable(QuietTable[Text]):
     """One row per worker (plus category headers when grouped)."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -315,7 +315,7 @@ class WorkerTable(SteadyScrollbarsTable[Text]):
         if signatures is None or signatures.get(column) == signature:
             return
         row_key = RowKey(key)
-        put_cell(self, row_key, ColumnKey(column), text)
+        self.put_cell(row_key, ColumnKey(column), text)
         self._refresh_cell(self.get_row_index(row_key), self.get_column_index(column))
         signatures[column] = signature
         self.updates += 1
@@ -324,7 +324,7 @@ class WorkerTable(SteadyScrollbarsTable[Text]):
         """Repaint one cell if it is in view, found without walking the rows above it.
 
         ``DataTable.refresh_coordinate`` sums the height of every row above the
-        cell, and each ``put_cell`` empties the cache it uses: a minute's new
+        cell, and each ``update_cell`` empties the cache it uses: a minute's new
         local times over 500 rows cost 500 walks of 500 rows. Every row here is
         one line high, so the cell's line is its index. Pinned columns do not
         scroll sideways, so only the others move with the horizontal scroll.
