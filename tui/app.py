@@ -34,7 +34,7 @@ from farwatch.tui.crash import crash_message, save_crash
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
-from farwatch.tui.polling import PollLoop, default_scheduler, read_audit
+from farwatch.tui.polling import PollLoop, read_audit
 from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
 from farwatch.tui.textual_compat import CrashHookApp
@@ -101,7 +101,7 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         """Where the traceback of an unexpected error was saved."""
         self.crash_note = ""
         """The line printed after the terminal is restored, when something broke."""
-        self.poller = PollLoop(self, engine, scheduler)
+        self.poller = PollLoop(self, engine, scheduler, own_scheduler=live and scheduler is None)
 
     # -- keys while a dialog is open -----------------------------------------
 
@@ -177,7 +177,8 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.now = self.clock()
         refresh = self.engine.refresh(self.now)
         self.snapshot = refresh.snapshot
-        self.audit_entries = read_audit(self.engine.settings.audit_file)
+        if not self.live:  # a still frame shows the log as it is; live, it comes after
+            self.audit_entries = read_audit(self.engine.settings.audit_file)
         self._accept(refresh.statuses, refresh.health, self.now)
 
     def on_mount(self) -> None:
@@ -185,7 +186,8 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         for notice in self.engine.notices:
             self.notify(notice, title="farwatch", severity="warning", markup=False)
         if self.live:
-            self.poller.start()
+            self.call_after_refresh(self.poller.read_audit_later)
+            self.poller.start(known=self.health)
             self.set_interval(max(0.2, self.engine.settings.ui.tick), self.tick)
 
     def on_unmount(self) -> None:
@@ -218,6 +220,8 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
             self.snapshot = message.snapshot
         if message.audit is not None:
             self.audit_entries = message.audit
+            if message.statuses is None:  # the log alone: screens showing it redraw
+                self.data_signal.publish(None)
         if message.reminders is not None:
             self.reminders = message.reminders
         if message.statuses is not None:
@@ -319,8 +323,6 @@ def build_app(
     ``live=False`` starts no timers and no polls: snapshot tests and
     benchmarks get exactly the frame the data describes.
     """
-    if scheduler is None and live:
-        scheduler = default_scheduler(engine)
     return FarwatchApp(
         engine, clock=clock, scheduler=scheduler, live=live, display_zone=display_zone
     )
