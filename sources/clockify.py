@@ -112,6 +112,9 @@ class ClockifySource(TrackerSource):
         rows = self._paged(
             f"{self.base_url}/workspaces/{self.workspace}/users", {}, "users", "users"
         )
+        self.user_names = {
+            str(r.get("id")): clean_text(r.get("name"), 100) for r in rows if r.get("id")
+        }
         return {str(r.get("id")): str(r.get("email") or "").lower() for r in rows if r.get("id")}
 
     def fetch_running(self, now: datetime) -> list[TimeEntry]:
@@ -133,6 +136,7 @@ class ClockifySource(TrackerSource):
                     start=start,
                     end=None,
                     task=clean_text(row.get("description"), 200),
+                    who_name=self.who_name(row.get("userId")),
                 )
             )
         return entries
@@ -198,6 +202,7 @@ class ClockifySource(TrackerSource):
             start=start,
             end=stop,
             task=task,
+            who_name=self.who_name(row.get("userId"), row.get("userName")),
         )
 
     def stop_timer(self, who: str, now: datetime) -> StopResult:

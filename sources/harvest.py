@@ -124,11 +124,14 @@ class HarvestSource(TrackerSource):
 
     def fetch_users(self) -> Users:
         rows = self._follow("/users", {}, "users", "users")
-        return {
-            str(r.get("id")): str(r.get("email") or "").lower()
-            for r in rows
-            if isinstance(r, dict) and r.get("id")
+        users = [r for r in rows if isinstance(r, dict) and r.get("id")]
+        self.user_names = {
+            str(r.get("id")): clean_text(
+                f"{clean_text(r.get('first_name'))} {clean_text(r.get('last_name'))}", 100
+            )
+            for r in users
         }
+        return {str(r.get("id")): str(r.get("email") or "").lower() for r in users}
 
     def _entry(self, row: Any) -> TimeEntry | None:
         """One time entry; None (counted by ``skip``) when a field has the wrong type."""
@@ -147,6 +150,7 @@ class HarvestSource(TrackerSource):
             self.skip(what, "user is not an object with an id")
             return None
         notes = clean_text(row.get("notes"), 200)
+        who_name = self.who_name(uid, user.get("name") if isinstance(user, dict) else None)
         names = [
             clean_text((row.get(k) or {}).get("name"), 100)
             for k in ("project", "task")
@@ -169,6 +173,7 @@ class HarvestSource(TrackerSource):
                 end=None,
                 task=task,
                 accrued_seconds=accrued * 3600.0,
+                who_name=who_name,
             )
         spent = row.get("spent_date")
         try:
@@ -191,6 +196,7 @@ class HarvestSource(TrackerSource):
             task=task,
             accrued_seconds=hours * 3600.0,
             day=day,
+            who_name=who_name,
         )
 
     def _entries(self, params: dict[str, Any], listing: Listing) -> list[TimeEntry]:

@@ -99,6 +99,11 @@ class TimeEntry:
     the roster knows, so ``state`` places it. Its ``start == end`` is no clock
     time, only a bookkeeping instant that is never later than the moment the
     entry was read (see ``farwatch.sources.tracker.date_only_instant``).
+
+    ``who_name`` is the tracker's own display name for ``who`` (Clockify
+    ``userName``, Toggl ``username``, Harvest ``user.name``), when its answer
+    carried one: a worker missing from the roster is then named as the owner
+    knows them, not by an opaque tracker id.
     """
 
     key: str
@@ -108,6 +113,7 @@ class TimeEntry:
     task: str = ""
     accrued_seconds: float = 0.0
     day: date | None = None
+    who_name: str = ""
 
     @property
     def running(self) -> bool:
@@ -119,8 +125,9 @@ class TimeEntry:
         return self.accrued_seconds + max(0.0, (stop - self.start).total_seconds())
 
 
-WarningKind = Literal["skipped", "unparseable", "unmatched", "overlap", "cap", "note"]
+WarningKind = Literal["skipped", "unparseable", "unmatched", "overlap", "cap", "cell", "note"]
 """``skipped``: a row or record was left out (the text says which and why);
+``cell``: a roster cell could not be used as written; the row stays, with a default;
 ``unparseable``: the source's data could not be read at all past some point;
 ``unmatched``: a record names nobody on the roster (``who`` says what it named);
 ``overlap``: two time entries cover the same time (counted once);

@@ -132,11 +132,11 @@ class TogglSource(TrackerSource):
             self.name,
             "users",
         )
-        return {
-            str(r.get("id")): str(r.get("email") or "").lower()
-            for r in rows
-            if isinstance(r, dict) and r.get("id")
+        users = [r for r in rows if isinstance(r, dict) and r.get("id")]
+        self.user_names = {
+            str(r.get("id")): clean_text(r.get("fullname") or r.get("name"), 100) for r in users
         }
+        return {str(r.get("id")): str(r.get("email") or "").lower() for r in users}
 
     def fetch_running(self, now: datetime) -> list[TimeEntry]:
         url = f"{self.base_url}/workspaces/{self.workspace}/dashboard/all_activity"
@@ -179,6 +179,7 @@ class TogglSource(TrackerSource):
             start=start,
             end=None,
             task=clean_text(row.get("description"), 200),
+            who_name=self.who_name(user),
         )
 
     def _running_start(self, row: dict[str, Any], duration: float) -> datetime | None:
@@ -268,7 +269,12 @@ class TogglSource(TrackerSource):
             if key in live:
                 continue
             entry = TimeEntry(
-                key=key, who=seen["who"], start=seen["start"], end=None, task=seen["task"]
+                key=key,
+                who=seen["who"],
+                start=seen["start"],
+                end=None,
+                task=seen["task"],
+                who_name=self.who_name(seen["user"]),
             )
             stop = self._stop_of(seen)
             if stop is not None:
@@ -307,6 +313,7 @@ class TogglSource(TrackerSource):
             self.skip(what, "time_entries is not a list")
             return []
         who = self.who(user)
+        who_name = self.who_name(user, row.get("username") or row.get("user_name"))
         task = clean_text(row.get("description"), 200)
         out = []
         for item in items:
@@ -330,6 +337,7 @@ class TogglSource(TrackerSource):
                     start=start,
                     end=stop,
                     task=task,
+                    who_name=who_name,
                 )
             )
         return out

@@ -277,6 +277,8 @@ class TrackerSource(Source, abc.ABC):
         self.max_pages = max(1, int(self.opt("max_pages") or MAX_PAGES))
         self._api: ApiClient | None = None
         self.users: Users = {}
+        self.user_names: Users = {}
+        """Tracker user id -> the display name the user listing gave."""
         self._skipped: Counter[tuple[str, str]] = Counter()
         self._truncated: dict[Listing, list[str]] = {}
         self.read_at: datetime | None = None
@@ -365,6 +367,10 @@ class TrackerSource(Source, abc.ABC):
             return email.strip().lower()
         uid = str(user_id) if user_id is not None else ""
         return self.users.get(uid) or uid
+
+    def who_name(self, user_id: Any, given: Any = None) -> str:
+        """The tracker's display name for a user: the answer's own, else the listing's."""
+        return clean_text(given, 100) or self.user_names.get(str(user_id), "")
 
     # ----------------------------------------------------------------- fetch
     def fetch(self, cursor: Cursor, now: datetime) -> FetchResult:
@@ -456,6 +462,7 @@ class TrackerSource(Source, abc.ABC):
             and timedelta(0) <= now - fetched_at < timedelta(seconds=self.users_every)
         ):
             self.users = {str(k): str(v) for k, v in cached.items()}
+            self.user_names = _names(state.get("user_names"))
             return
         try:
             self.users = self.fetch_users()
@@ -468,7 +475,9 @@ class TrackerSource(Source, abc.ABC):
                 "workers are matched by tracker_id only"
             )
             self.users = {str(k): str(v) for k, v in (cached or {}).items()}
+            self.user_names = _names(state.get("user_names"))
         state["users"] = dict(self.users)
+        state["user_names"] = dict(self.user_names)
         state["users_at"] = now.isoformat()
 
     # ------------------------------------------------------------ stop timer
@@ -488,6 +497,13 @@ class TrackerSource(Source, abc.ABC):
             kind="not_found",
             retryable=False,
         )
+
+
+def _names(cached: Any) -> Users:
+    """Display names kept in a cursor; anything that is not id -> text is dropped."""
+    if not isinstance(cached, dict):
+        return {}
+    return {str(k): clean_text(v, 100) for k, v in cached.items() if isinstance(v, str)}
 
 
 def _plural(noun: str) -> str:

@@ -156,6 +156,7 @@ _ENTRIES: dict[str, Check] = {
     "end": _time_or_none,
     "task": _text,
     "accrued_seconds": _seconds,
+    "who_name": _text,
     "seen": _time,
 }
 _CURSORS: dict[str, Check] = {"source": _text, "cursor": _object}

@@ -146,16 +146,30 @@ def _changes(groups: dict[str, tuple[str, ...]], previous: AuditEntry | None) ->
     return lines or ["  nothing changed"]
 
 
+CATCH_UP = timedelta(hours=12)
+"""How long after its minute a digest nobody was looking at is still sent."""
+
+
 def digest_day(at: str, zone: str, entries: Sequence[AuditEntry], now: datetime) -> date | None:
-    """The owner's local day whose digest is due now and not yet queued, or None."""
+    """The owner's local day whose digest is due now and not yet queued, or None.
+
+    That is the day of the latest ``at`` at or before ``now``: before today's
+    minute it is yesterday's, if that minute passed less than ``CATCH_UP``
+    ago. A digest due at 23:30 whose minute nobody looked at (an hourly cron,
+    a laptop asleep) is queued at the next look after midnight, once, instead
+    of being skipped for the new day; a digest first set up in the morning
+    does not send yesterday's.
+    """
     if not at:
         return None
     tz = parse_timezone(zone or "UTC")
     local = now.astimezone(tz)
     hh, mm = (int(p) for p in at.split(":"))
-    if local.time() < time(hh, mm):
-        return None
     day = local.date()
+    if local.time() < time(hh, mm):
+        day -= timedelta(days=1)
+        if now - datetime.combine(day, time(hh, mm), tzinfo=tz) > CATCH_UP:
+            return None
     key = f"digest:{day.isoformat()}"
     if any(e.action == DIGEST_ACTION and e.detail.split(" ", 1)[0] == key for e in entries):
         return None

@@ -123,9 +123,10 @@ class Engine:
 
     # -- polling ---------------------------------------------------------
 
-    def poll_all(self) -> list[PollOutcome]:
-        """Poll every source once, concurrently, with one cache write."""
-        return self._poll(list(self.sources.values()))
+    def poll_all(self, stop: threading.Event | None = None) -> list[PollOutcome]:
+        """Poll every source once, concurrently, with one cache write; when ``stop``
+        is set, save the sources that answered and mark the rest stopped."""
+        return self._poll(list(self.sources.values()), stop)
 
     def poll_source(self, name: str) -> PollOutcome:
         """Poll one source now (the dashboard's "poll now" and its scheduler)."""
@@ -135,7 +136,9 @@ class Engine:
             raise EngineError(f"no source named {name!r} (configured: {known})")
         return self._poll([source])[0]
 
-    def _poll(self, sources: list[Source]) -> list[PollOutcome]:
+    def _poll(
+        self, sources: list[Source], stop: threading.Event | None = None
+    ) -> list[PollOutcome]:
         if self.read_only:
             raise EngineError(f"read-only: {self.lock_holder}")
         with self._lock:
@@ -148,6 +151,7 @@ class Engine:
             deadline=self.deadlines,
             intervals=self.intervals,
             cache_lock=self._lock,
+            stop=stop,
         )
         self._audit_source_changes(outcomes, before)
         return outcomes
@@ -225,7 +229,7 @@ class Engine:
     def _health_rows(
         self, known: dict[str, SourceHealth], snapshot: CacheSnapshot, now: datetime
     ) -> list[SourceHealth]:
-        found = data_warnings(snapshot, now)
+        found = data_warnings(snapshot, now, defaults=self.settings.defaults)
         rows = []
         for name, source in self.sources.items():
             row = replace(known.get(name) or SourceHealth(name=name, type=source.type_name))

@@ -80,7 +80,7 @@ def _checkin_problem(item: CheckIn) -> str | None:
 
 
 def _entry_problem(item: TimeEntry) -> str | None:
-    problem = _text_problem(key=item.key, who=item.who, task=item.task)
+    problem = _text_problem(key=item.key, who=item.who, task=item.task, who_name=item.who_name)
     problem = problem or _time_problem("start", item.start)
     if problem is None and item.end is not None:
         problem = _time_problem("end", item.end)

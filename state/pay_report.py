@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from farwatch.state.currency import UNKNOWN_MARK, is_iso_currency
 from farwatch.state.pay import CurrencyTotal, PayReport, Piece, WorkerPay
 from farwatch.state.text import strip_control
 
@@ -126,17 +127,37 @@ def piece_json(p: Piece) -> dict[str, Any]:
 
 
 def format_money(amount: Decimal | None, currency: str | None) -> str:
-    """``$1,234.50``, ``¥12,000``, ``BHD 1.250``: CLDR's way (Babel), never by hand."""
+    """``$1,234.50``, ``¥12,000``, ``BHD 1.250``: CLDR's way (Babel), never by hand.
+
+    A code that is not ISO 4217 (``PESO``) is shown as written and marked:
+    ``300.00 PESO?``, never formatted as if it were a currency Babel knows.
+    """
     if amount is None:
         return "—"
     if not currency:
         return f"{amount:,}"
+    if not is_iso_currency(currency):
+        return f"{amount:,} {strip_control(currency)}{UNKNOWN_MARK}"
     from babel.numbers import UnknownCurrencyError, format_currency
 
     try:
         return str(format_currency(amount, currency, locale="en_US", currency_digits=True))
     except (UnknownCurrencyError, ValueError):
         return f"{amount:,} {currency}"
+
+
+def payable_line(report_totals: Iterable[CurrencyTotal]) -> str:
+    """``payable $1,234.50 · ₱12,000.00``: this period's totals, one per currency.
+
+    Currencies are listed side by side, never added; hours without a rate or a
+    currency have no amount and are left to the pay screen.
+    """
+    amounts = [
+        format_money(t.amount_payable, t.currency)
+        for t in report_totals
+        if t.currency and (t.amount_payable or t.workers_without_rate == 0)
+    ]
+    return f"payable {' · '.join(amounts)}" if amounts else ""
 
 
 def statement_text(w: WorkerPay) -> str:

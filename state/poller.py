@@ -61,6 +61,9 @@ class PollOutcome:
     monotonic clock; ``next_poll`` is the same instant on the wall clock, for display)."""
     warnings: list[SourceWarning] = field(default_factory=list)
     """Non-fatal problems the source reported (bad rows, unmatched senders, ...)."""
+    stopped: bool = False
+    """The poll was stopped (SIGTERM, Ctrl-C) before this source answered: nothing of
+    it was saved and its health is untouched (a stop is not the source's failure)."""
 
 
 # Sources whose fetch thread is still running (possibly abandoned at its deadline);
@@ -143,11 +146,14 @@ def poll_sources(
     policy: backoff.BackoffPolicy = backoff.DEFAULT_POLICY,
     rand: Callable[[], float] = random.random,
     cache_lock: AbstractContextManager[object] | None = None,
+    stop: threading.Event | None = None,
 ) -> list[PollOutcome]:
     """Poll ``sources`` once, concurrently; apply, record health, prune, commit once.
 
     Returns when every fetch has finished or passed its deadline, so within the
-    largest deadline.
+    largest deadline, or soon after ``stop`` is set: then the sources that had
+    answered are saved as usual (their answers are complete) and the others
+    are outcomes marked ``stopped``, with nothing of them written.
 
     Args:
         sources: the sources to poll (names unique).
@@ -160,6 +166,7 @@ def poll_sources(
         cache_lock: held only while the cache is read or changed, not during
             the fetches, so polls of different sources from different threads
             (the dashboard) overlap their network time but not their writes.
+        stop: set (by a signal handler) to stop waiting for the fetches.
     Returns:
         One outcome per source, in the order given.
     Raises:
@@ -183,12 +190,20 @@ def poll_sources(
     started = time.monotonic()
     limits = {source.name: _deadline_of(source, deadline) for source in claimed}
     futures = {source.name: _start(source, cursors[source.name], now) for source in claimed}
+    stopped: dict[str, float] = {}
     for name in sorted(futures, key=limits.__getitem__):
-        fetched[name] = _result_by(futures[name], started + limits[name], name, limits[name])
+        until = started + limits[name]
+        if _wait_unless_stopped(futures[name], until, stop):
+            fetched[name] = _result_by(futures[name], until, name, limits[name])
+        else:
+            stopped[name] = time.monotonic() - started
     done = clock()
     outcomes = []
     with guard:
         for source in sources:
+            if source.name in stopped:
+                outcomes.append(_stopped(source.name, stopped[source.name]))
+                continue
             interval = intervals.get(source.name, source.default_interval)
             fetch = fetched[source.name]
             outcomes.append(_record(cache, source, fetch, now, done, interval, policy, rand))
@@ -211,6 +226,38 @@ def _result_by(future: Future[_Fetched], until: float, name: str, limit: float) 
         return future.result(timeout=max(0.0, until - time.monotonic()))
     except TimeoutError:
         return _Fetched(None, _past_deadline(name, limit), limit)
+
+
+def _wait_unless_stopped(
+    future: Future[_Fetched], until: float, stop: threading.Event | None
+) -> bool:
+    """Wait for ``future`` until ``until`` (monotonic); False if ``stop`` came first.
+
+    Waits in short slices when a stop can come: a signal handler only sets the
+    event, and a blocked wait would not look at it again until its timeout.
+    """
+    if stop is None:
+        return True
+    while not future.done() and not stop.is_set():
+        left = until - time.monotonic()
+        if left <= 0:
+            return True  # past the deadline: reported as such, not as stopped
+        with contextlib.suppress(TimeoutError):
+            future.result(timeout=min(left, STOP_CHECK))
+    return future.done() or not stop.is_set()
+
+
+STOP_CHECK = 0.1
+"""Seconds between looks at the stop event while fetches run."""
+
+
+def _stopped(name: str, elapsed: float) -> PollOutcome:
+    error = SourceError(
+        f"{name}: stopped before it answered; nothing of it saved",
+        title="stopped",
+        kind="timeout",
+    )
+    return PollOutcome(name, False, 0, 0, error, elapsed, 0, stopped=True)
 
 
 def _still_running(name: str) -> SourceError:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from farwatch.state.cadence import Reminder
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
@@ -44,8 +45,13 @@ def _round(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def worker_json(s: WorkerStatus) -> dict[str, Any]:
-    """One worker. The first twenty fields are the contract of issue 2."""
+def worker_json(s: WorkerStatus, reminder: Reminder | None = None) -> dict[str, Any]:
+    """One worker. The first twenty fields are the contract of issue 2.
+
+    ``next_reminder`` is the automatic reminder that will go to them next
+    (``{"at", "kind"}``, kind ``overdue`` or ``shift_start``), the same one the
+    dashboard's header names; null when none is planned or reminders are off.
+    """
     return {
         "id": strip_control(s.id),
         "name": strip_control(s.name),
@@ -78,6 +84,9 @@ def worker_json(s: WorkerStatus) -> dict[str, Any]:
         "currency": strip_control(s.currency) or None,
         "activity": [round(h, 3) for h in s.activity],
         "problems": [strip_control(p) for p in s.problems],
+        "next_reminder": (
+            None if reminder is None else {"at": iso_utc(reminder.due), "kind": reminder.kind}
+        ),
     }
 
 
@@ -113,8 +122,11 @@ def status_report(
     health: Iterable[SourceHealth],
     unmatched: Mapping[str, int],
     generated_at: datetime,
+    reminders: Mapping[str, Reminder] | None = None,
 ) -> dict[str, Any]:
-    """The whole document (see the module docstring)."""
+    """The whole document (see the module docstring); ``reminders`` maps worker ids
+    to their next automatic reminder."""
+    reminders = reminders or {}
     workers = list(statuses)
     return {
         "version": REPORT_VERSION,
@@ -126,6 +138,6 @@ def status_report(
             "paused": sum(1 for w in workers if w.paused),
             "running": sum(1 for w in workers if w.running),
         },
-        "workers": [worker_json(w) for w in workers],
+        "workers": [worker_json(w, reminders.get(w.id)) for w in workers],
         "sources": [source_json(h, unmatched.get(h.name, 0)) for h in health],
     }

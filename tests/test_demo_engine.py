@@ -84,6 +84,14 @@ def test_one_real_poll_shows_every_promised_state(tmp_path: Path, hhmm: str) -> 
         # The mail from a sender on no roster is counted, not dropped.
         found = data_warnings(engine.snapshot(), clock())
         assert found["checkins"].unmatched >= 1 and found["checkins"].unmatched_who
+        # ... and the one warning a first launch shows says what it is: a vendor's receipt
+        health = {h.name: h for h in engine.health(clock())}
+        (warning,) = health["checkins"].warnings
+        assert warning.text.startswith(
+            "mail from 'billing@clouddesk.example' ('Your CloudDesk receipt') matches nobody "
+            "on the roster and is not counted"
+        )
+        assert sum(len(h.warnings) for h in health.values()) == 1
         # Non-ASCII subjects arrive intact.
         subjects = {s.last_checkin_subject for s in statuses.values()}
         assert any(not subject.isascii() for subject in subjects) or any(

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -34,11 +34,14 @@ from farwatch.tui.crash import crash_message, save_crash
 from farwatch.tui.engine_api import SchedulerLike
 from farwatch.tui.messages import DataReady
 from farwatch.tui.palette import Palette
-from farwatch.tui.polling import PollLoop, read_audit
+from farwatch.tui.polling import PollLoop, payable_totals, read_audit
 from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
 from farwatch.tui.textual_compat import CrashHookApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
+
+if TYPE_CHECKING:
+    from farwatch.state.pay import CurrencyTotal
 
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
@@ -86,9 +89,11 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.snapshot = CacheSnapshot()
         """The cache the rows were derived from (the detail screen's history)."""
         self.audit_entries: list[AuditEntry] = []
+        """The audit log, newest first, as last read by a worker thread."""
         self.reminders: list[Reminder] = []
         """Automatic reminders to come, soonest first (the header shows the next)."""
-        """The audit log, newest first, as last read by a worker thread."""
+        self.pay_totals: tuple[CurrencyTotal, ...] = ()
+        """This period's payable totals per currency (the header shows them)."""
         self.now: datetime = self.clock()
         self._judged_minute = self.now.replace(second=0, microsecond=0)
         """The minute of the clock the statuses were last judged in."""
@@ -177,8 +182,11 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.now = self.clock()
         refresh = self.engine.refresh(self.now)
         self.snapshot = refresh.snapshot
-        if not self.live:  # a still frame shows the log as it is; live, it comes after
+        if not self.live:  # a live app reads the log and works these out after its first frame
             self.audit_entries = read_audit(self.engine.settings.audit_file)
+            self.pay_totals = (
+                payable_totals(self.engine, refresh.snapshot, refresh.statuses, self.now) or ()
+            )
         self._accept(refresh.statuses, refresh.health, self.now)
 
     def on_mount(self) -> None:
@@ -186,9 +194,10 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         for notice in self.engine.notices:
             self.notify(notice, title="farwatch", severity="warning", markup=False)
         if self.live:
-            self.call_after_refresh(self.poller.read_audit_later)
             self.poller.start(known=self.health)
             self.set_interval(max(0.2, self.engine.settings.ui.tick), self.tick)
+            # the header's pay totals and the audit log, at once, off this thread
+            self.call_after_refresh(self.poller.rederive)
 
     def on_unmount(self) -> None:
         self.poller.stop()
@@ -220,10 +229,10 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
             self.snapshot = message.snapshot
         if message.audit is not None:
             self.audit_entries = message.audit
-            if message.statuses is None:  # the log alone: screens showing it redraw
-                self.data_signal.publish(None)
         if message.reminders is not None:
             self.reminders = message.reminders
+        if message.pay is not None:
+            self.pay_totals = message.pay
         if message.statuses is not None:
             self._accept(message.statuses, message.health or self.health, message.now)
             self.data_signal.publish(None)

@@ -7,6 +7,7 @@ fresh statuses and health off the main thread and post one of these.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
@@ -15,6 +16,9 @@ from farwatch.state.cadence import Reminder
 from farwatch.state.poller import PollOutcome
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
+
+if TYPE_CHECKING:
+    from farwatch.state.pay import CurrencyTotal
 
 
 class DataReady(Message):
@@ -37,8 +41,11 @@ class DataReady(Message):
         snapshot: CacheSnapshot | None = None,
         audit: list[AuditEntry] | None = None,
         reminders: list[Reminder] | None = None,
+        pay: tuple[CurrencyTotal, ...] | None = None,
     ) -> None:
         super().__init__()
+        self.pay = pay
+        """This period's payable totals per currency (None: not worked out)."""
         self.reminders = reminders
         """Automatic reminders to come, soonest first (None: not worked out)."""
         self.statuses = statuses

@@ -37,6 +37,9 @@ from farwatch.tui.messages import DataReady
 if TYPE_CHECKING:
     from textual.app import App
 
+    from farwatch.state.pay import CurrencyTotal
+    from farwatch.state.snapshot import CacheSnapshot
+
 CHECK_EVERY = 1.0
 """Seconds between asking the scheduler what is due (cheap; no I/O)."""
 CADENCE_EVERY = 30.0
@@ -159,10 +162,6 @@ class PollLoop:
     def reload(self) -> None:
         self.app.run_worker(self._reload_in_thread, thread=True, group="reload", exclusive=True)
 
-    def read_audit_later(self) -> None:
-        """Read the audit log off the UI thread (only the detail and log screens show it)."""
-        self.app.run_worker(self._audit_in_thread, thread=True, group="audit", exclusive=True)
-
     def rederive(self) -> None:
         """Re-derive statuses at the current time (levels move with the clock)."""
         self.app.run_worker(self._derive_in_thread, thread=True, group="derive", exclusive=True)
@@ -256,10 +255,6 @@ class PollLoop:
         if changed:
             self._post()
 
-    def _audit_in_thread(self) -> None:
-        entries = read_audit(self.engine.settings.audit_file)
-        self.app.post_message(DataReady(None, None, self.engine.clock(), audit=entries))
-
     def _derive_in_thread(self) -> None:
         self._post()
 
@@ -274,6 +269,7 @@ class PollLoop:
             return
         entries = read_audit(self.engine.settings.audit_file)
         reminders = next_reminders(self.engine, refresh.statuses, now)
+        pay = payable_totals(self.engine, refresh.snapshot, refresh.statuses, now)
         self.app.post_message(
             DataReady(
                 refresh.statuses,
@@ -282,6 +278,7 @@ class PollLoop:
                 snapshot=refresh.snapshot,
                 audit=entries,
                 reminders=reminders,
+                pay=pay,
                 **extra,
             )
         )
@@ -296,6 +293,19 @@ def next_reminders(
     try:
         return upcoming(engine, statuses, now)
     except Exception:  # the header simply shows no forecast
+        return None
+
+
+def payable_totals(
+    engine: EngineLike, snapshot: CacheSnapshot, statuses: list[WorkerStatus], now: datetime
+) -> tuple[CurrencyTotal, ...] | None:
+    """This period's payable totals per currency, as ``farwatch pay`` computes them
+    (None when they cannot be worked out: the header then shows none)."""
+    from farwatch.state.pay import pay_report
+
+    try:
+        return pay_report(snapshot, statuses, engine.settings, now).totals
+    except Exception:
         return None
 
 

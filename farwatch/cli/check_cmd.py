@@ -27,7 +27,8 @@ from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
 from farwatch.state.deadline import DEFAULT_DEADLINE, deadlines_for
 from farwatch.state.engine import build_source
-from farwatch.state.settings import Settings, SourceSettings
+from farwatch.state.roster_checks import roster_warnings
+from farwatch.state.settings import Settings, SourceSettings, WorkerDefaults
 from farwatch.state.text import strip_control
 from farwatch.tui.settings_check import ui_problems
 
@@ -51,7 +52,11 @@ def advice_for(error: SourceError) -> str:
         return ""
 
 
-def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
+def _try(
+    spec: SourceSettings,
+    channels: set[str] | None = None,
+    defaults: WorkerDefaults | None = None,
+) -> CheckResult:
     started = time.monotonic()
     source: Source | None = None
     try:
@@ -86,6 +91,8 @@ def _try(spec: SourceSettings, channels: set[str] | None = None) -> CheckResult:
     if channels is not None:
         cells = [(row.worker_id or row.name, row.im) for row in result.roster]
         warnings += unknown_channels(cells, channels)
+    if defaults is not None:
+        warnings += [str(w) for w in roster_warnings(result.roster, defaults)]
     return CheckResult(
         spec.name,
         spec.type,
@@ -109,6 +116,7 @@ def run_checks(
     specs: tuple[SourceSettings, ...],
     deadline: float | None = None,
     channels: set[str] | None = None,
+    defaults: WorkerDefaults | None = None,
 ) -> list[CheckResult]:
     """Try every source at once; results in config order.
 
@@ -119,7 +127,7 @@ def run_checks(
     results: dict[int, CheckResult] = {}
 
     def work(i: int, spec: SourceSettings) -> None:
-        results[i] = _try(spec) if channels is None else _try(spec, channels)
+        results[i] = _try(spec) if channels is None else _try(spec, channels, defaults)
 
     threads = [
         threading.Thread(target=work, args=(i, spec), name=f"check-{spec.name}", daemon=True)
@@ -199,7 +207,9 @@ def check() -> None:
         if problems:
             raise click.exceptions.Exit(2)
         return
-    results = run_checks(settings.sources, channels=set(settings.nudge.im))
+    results = run_checks(
+        settings.sources, channels=set(settings.nudge.im), defaults=settings.defaults
+    )
     width = max(len(f"{r.name} ({r.type})") for r in results)
     for r in results:
         label = f"{r.name} ({r.type})".ljust(width)

@@ -3,7 +3,9 @@
 ``--once`` polls every source once, concurrently, and exits 0 if at least one
 succeeded, 1 if all failed (or none is configured); a source still fetching at
 its deadline is reported failed while every other source's data is saved, so
-it always ends within the largest deadline. Without it, polls each source when
+it always ends within the largest deadline. Stopped (SIGTERM, SIGHUP, Ctrl-C)
+while some sources still fetch, it saves those that answered, reports the
+rest stopped and exits 128 + the signal number. Without it, polls each source when
 it is due, for ever, each in a thread of its own so a hung source never delays
 another, so dashboards over SSH can attach read-only to a cache this process
 keeps fresh. Ctrl-C, SIGTERM or SIGHUP stop either at once, whatever a fetch
@@ -19,8 +21,8 @@ import queue
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -51,6 +53,8 @@ def outcome_line(outcome: PollOutcome, width: int) -> str:
             f"{outcome.duration:.1f}s"
         )
     error = outcome.error
+    if outcome.stopped:
+        return f"{name}  STOPPED no answer before the poll was stopped; nothing of it saved"
     if error is None:
         return f"{name}  FAILED  unknown error"
     return f"{name}  FAILED  {error.kind}: {strip_control(error.message)}"
@@ -88,19 +92,37 @@ def poll(once: bool) -> None:
         _refuse_if_read_only(engine)
         width = max(len(name) for name in engine.sources)
         if once:
-            try:
-                with _sigterm_stops():
-                    outcomes = engine.poll_all()
-            except (KeyboardInterrupt, _Stop):
-                click.echo("stopped before every source had answered; nothing saved", err=True)
-                raise click.exceptions.Exit(1) from None
-            print_outcomes(outcomes, width)
-            act_on_caps(engine)
-            keep_cadence(engine)
-            if not any(o.ok for o in outcomes):
-                raise click.exceptions.Exit(1)
+            poll_once(engine, width)
             return
         run_forever(engine, width)
+
+
+def poll_once(engine: Engine, width: int) -> None:
+    """One concurrent poll. A stop (SIGTERM, SIGHUP, Ctrl-C) while sources are still
+    fetching saves the ones that answered, reports the rest stopped and exits
+    128 + the signal's number; a second stop while saving leaves at once."""
+    stop = threading.Event()
+    signals: list[int] = []
+    try:
+        with _stop_sets(stop, signals):
+            outcomes = engine.poll_all(stop=stop)
+    except (KeyboardInterrupt, _Stop):
+        click.echo("stopped again while saving; the cache keeps its last good copy", err=True)
+        raise click.exceptions.Exit(1) from None
+    print_outcomes(outcomes, width)
+    if signals:
+        waiting = [o.source for o in outcomes if o.stopped]
+        saved = sum(1 for o in outcomes if not o.stopped)
+        click.echo(
+            f"stopped by {signal.Signals(signals[0]).name}: saved the {plural(saved, 'source')} "
+            f"that had answered; not saved: {', '.join(waiting) or 'none'}",
+            err=True,
+        )
+        raise click.exceptions.Exit(128 + signals[0])
+    act_on_caps(engine)
+    keep_cadence(engine)
+    if not any(o.ok for o in outcomes):
+        raise click.exceptions.Exit(1)
 
 
 class _Stop(BaseException):
@@ -113,20 +135,43 @@ STOP_SIGNALS = tuple(
 )
 
 
-@contextmanager
-def _sigterm_stops() -> Iterator[None]:
-    def handler(_signum: int, _frame: FrameType | None) -> None:
-        raise _Stop
+Handler = Callable[[int, FrameType | None], None]
 
+
+@contextmanager
+def _handling(signals: Iterable[int], handler: Handler) -> Iterator[None]:
+    """``handler`` for ``signals`` inside the block (main thread only), then the old ones."""
     if threading.current_thread() is not threading.main_thread():
         yield  # signals can only be handled in the main thread
         return
-    previous = {sig: signal.signal(sig, handler) for sig in STOP_SIGNALS}
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+def _sigterm_stops() -> AbstractContextManager[None]:
+    """SIGTERM and SIGHUP raise ``_Stop``, so the daemon unwinds as on Ctrl-C."""
+
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise _Stop
+
+    return _handling(STOP_SIGNALS, handler)
+
+
+def _stop_sets(stop: threading.Event, signals: list[int]) -> AbstractContextManager[None]:
+    """The first SIGTERM, SIGHUP or SIGINT sets ``stop`` (and is noted in
+    ``signals``); a second one raises, like a plain Ctrl-C."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if stop.is_set():
+            raise _Stop
+        signals.append(signum)
+        stop.set()
+
+    return _handling((*STOP_SIGNALS, signal.SIGINT), handler)
 
 
 _Done = tuple[str, PollOutcome | None, str | None]

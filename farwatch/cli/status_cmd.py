@@ -12,8 +12,11 @@ from farwatch.cli.common import config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_table import render
 from farwatch.sources.model import out_of_range_text, time_in_range
+from farwatch.state.cadence import Reminder
 from farwatch.state.clock import frozen_clock, system_clock
+from farwatch.state.engine_api import EngineLike
 from farwatch.state.report import status_report
+from farwatch.state.status import WorkerStatus
 
 
 def parse_now(text: str) -> datetime:
@@ -34,6 +37,18 @@ def parse_now(text: str) -> datetime:
     return at.astimezone(UTC)
 
 
+def next_reminders(
+    engine: EngineLike, statuses: list[WorkerStatus], now: datetime
+) -> dict[str, Reminder]:
+    """Each worker's next automatic reminder: the dashboard header's computation."""
+    from farwatch.actions.cadence import upcoming  # only with auto_nudge on
+
+    first: dict[str, Reminder] = {}
+    for reminder in upcoming(engine, statuses, now):  # soonest first
+        first.setdefault(reminder.worker, reminder)
+    return first
+
+
 @click.command()
 @config_option
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON document.")
@@ -46,10 +61,11 @@ def status(as_json: bool, now_text: str | None) -> None:
         statuses = engine.statuses(now)
         health = engine.health(now)
         unmatched = {h.name: h.unmatched for h in health}
+        reminders = next_reminders(engine, statuses, now) if settings.policy.auto_nudge else {}
     if as_json:
-        document = status_report(statuses, health, unmatched, now)
+        document = status_report(statuses, health, unmatched, now, reminders)
         # orjson: at 5,000 workers the standard library's indent=2 took half a second
         click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2))
         return
     width = shutil.get_terminal_size((100, 24)).columns
-    click.echo(render(statuses, health, unmatched, now, width))
+    click.echo(render(statuses, health, unmatched, now, width, reminders))

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from rich.cells import cell_len, set_cell_size
 
+from farwatch.state.cadence import Reminder
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import plural, strip_control
@@ -159,6 +160,7 @@ _KIND_WORDS = {
     "unmatched": ("unmatched", "unmatched"),
     "overlap": ("overlap", "overlaps"),
     "cap": ("limit hit", "limits hit"),
+    "cell": ("bad cell", "bad cells"),
     "note": ("note", "notes"),
 }
 
@@ -188,18 +190,40 @@ def warning_lines(health: Iterable[SourceHealth]) -> list[str]:
     return lines
 
 
+def reminder_lines(
+    statuses: Sequence[WorkerStatus], reminders: Mapping[str, Reminder], width: int
+) -> list[str]:
+    """``Next automatic reminders:`` soonest first, in UTC and the worker's own time."""
+    names = {s.id: s for s in statuses}
+    lines = ["Next automatic reminders:"]
+    for reminder in sorted(reminders.values(), key=lambda r: (r.due, r.worker)):
+        worker = names.get(reminder.worker)
+        who = strip_control(worker.name) if worker else strip_control(reminder.worker)
+        what = "check-in overdue" if reminder.kind == "overdue" else "start of shift"
+        when = reminder.due.astimezone(UTC).strftime("%a %H:%M UTC")
+        if worker is not None:
+            local = reminder.due.astimezone(worker.local_time.tzinfo).strftime("%H:%M")
+            when += f" ({local} theirs)"
+        lines.append(set_cell_size(f"  {when}  {who}: {what}", width).rstrip())
+    return lines
+
+
 def render(
     statuses: Sequence[WorkerStatus],
     health: Sequence[SourceHealth],
     unmatched: Mapping[str, int],
     now: datetime,
     width: int = 100,
+    reminders: Mapping[str, Reminder] | None = None,
 ) -> str:
-    """Both tables with a one-line heading."""
+    """Both tables with a one-line heading (and who is reminded next, when on)."""
     when = now.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     heading = f"{team_summary(statuses)}  (as of {when})"
     sources = sources_table(health, unmatched, now, width)
     warnings = warning_lines(health)
     if warnings:
         sources += "\n\n" + "\n".join(warnings)
-    return "\n\n".join([heading, workers_table(statuses, width), sources])
+    parts = [heading, workers_table(statuses, width)]
+    if reminders:
+        parts.append("\n".join(reminder_lines(statuses, reminders, width)))
+    return "\n\n".join([*parts, sources])

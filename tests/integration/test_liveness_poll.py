@@ -112,7 +112,17 @@ def test_poll_once_skips_a_fifo_in_the_maildir_and_fails_a_fifo_time_log(
     assert sources_by_name(report)["roster"]["ok"] is True
 
 
-def test_poll_once_ends_on_sigterm_while_a_fetch_hangs(team: LocalTeam) -> None:
+def threads_of(pid: int) -> int:
+    """How many threads the process runs now (Linux's /proc)."""
+    status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("Threads:")))
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_poll_once_stopped_while_a_fetch_hangs_saves_the_sources_that_answered(
+    team: LocalTeam, stop: signal.Signals
+) -> None:
+    deliver_checkin(team)
     with StuckHttp("hang") as server:
         add_tracker(team, server, timeout="10m", deadline="10m")
         proc = subprocess.Popen(
@@ -122,16 +132,24 @@ def test_poll_once_ends_on_sigterm_while_a_fetch_hangs(team: LocalTeam) -> None:
             text=True,
         )
         try:
-            server.wait_for_request()
-            proc.send_signal(signal.SIGTERM)
-            _out, err = proc.communicate(timeout=30)
+            server.wait_for_request()  # every fetch has started (the tracker's last)
+            # the local sources' fetch threads have returned: main + the hung one are left
+            assert wait_until(lambda: threads_of(proc.pid) <= 2, timeout=60)
+            proc.send_signal(stop)
+            out, err = proc.communicate(timeout=30)
         finally:
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert proc.returncode == 1
-    assert "stopped before every source had answered" in err
+    assert proc.returncode == 128 + stop, (out, err)
+    for local in ("roster", "mail", "hours"):
+        assert re.search(rf"^{local} +ok ", out, re.M), out
+    assert re.search(r"^clock +STOPPED no answer before the poll was stopped", out, re.M), out
+    assert f"stopped by {stop.name}: saved the 3 sources that had answered; not saved: clock" in err
     assert "Traceback" not in err
+    assert_local_sources_saved(team)
+    clock = sources_by_name(status_json(team))["clock"]
+    assert clock["last_attempt"] is None and clock["consecutive_failures"] == 0  # not its fault
     assert lock_is_free(team)
 
 

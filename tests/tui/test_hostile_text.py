@@ -11,7 +11,7 @@ from tui_fakes import FakeEngine, health, screen_text, status
 
 from farwatch.state import audit
 from farwatch.tui.app import FarwatchApp, build_app
-from farwatch.tui.screens.detail import DetailScreen
+from farwatch.tui.screens.detail import DetailScreen, contact_lines
 from farwatch.tui.screens.main import MainScreen
 from farwatch.tui.widgets.safe import safe_text
 from farwatch.tui.widgets.worker_table import WorkerTable
@@ -110,3 +110,10 @@ async def test_hostile_detail_sources_log_and_palette(tmp_path: Path) -> None:
         await pilot.pause(0.3)
         assert app.is_running
         assert "[@click=app.quit]" in screen_text(app)
+
+
+def test_the_detail_names_the_im_channel_and_never_shows_an_old_url_cell() -> None:
+    named = contact_lines(status("ana", "Ana Reyes", im="telegram:@ana_reyes")).plain
+    assert named.endswith("IM     telegram:@ana_reyes")
+    old = contact_lines(status("ana", "Ana Reyes", im="tgram://bottoken123/chat")).plain
+    assert "refused" in old and "bottoken123" not in old and "tgram" not in old

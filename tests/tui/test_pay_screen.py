@@ -9,11 +9,23 @@ from pathlib import Path
 import pytest
 from tui_fakes import FakeEngine, FakeScheduler, ana_history, screen_text, status
 
+from farwatch.state.status import WorkerStatus
 from farwatch.tui.app import build_app
 from farwatch.tui.screens.main import MainScreen
 from farwatch.tui.screens.pay import PayScreen
 
 pytestmark = pytest.mark.anyio
+
+
+def ana_at_12_usd() -> WorkerStatus:
+    """Ana (UTC, cap 8 h a week, 12 USD/h) over ``ana_history``'s 12 h."""
+    return replace(
+        status("ana", "Ana Reyes", timezone="UTC", used=12, cap=8),
+        email="ana@example.com",
+        rate=12.0,
+        currency="USD",
+        cap_period="week",
+    )
 
 
 async def wait_for_rows(app: object, pilot: object) -> None:
@@ -30,13 +42,7 @@ async def test_dollar_opens_pay_with_capped_amounts_and_v_shows_last_period(
     """Ana (UTC, cap 8 h a week, 12 USD/h) worked Mon 5 h and Tue 4.5 h of this week
     (Mon 2 Mar 2026), and a timer has run 2.5 h: 12 h logged, 8 payable, 4 over."""
     checkins, entries = ana_history()
-    ana = replace(
-        status("ana", "Ana Reyes", timezone="UTC", used=12, cap=8),
-        email="ana@example.com",
-        rate=12.0,
-        currency="USD",
-        cap_period="week",
-    )
+    ana = ana_at_12_usd()
     ben = replace(status("ben", "Ben Okafor", timezone="UTC"), rate=None, currency="")
     engine = FakeEngine(tmp_path, [ana, ben], checkins=checkins, entries=entries)
     app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
@@ -73,13 +79,7 @@ async def test_dollar_opens_pay_with_capped_amounts_and_v_shows_last_period(
 
 async def test_the_detail_shows_this_periods_payable_and_over_cap(tmp_path: Path) -> None:
     checkins, entries = ana_history()
-    ana = replace(
-        status("ana", "Ana Reyes", timezone="UTC", used=12, cap=8),
-        email="ana@example.com",
-        rate=12.0,
-        currency="USD",
-        cap_period="week",
-    )
+    ana = ana_at_12_usd()
     engine = FakeEngine(tmp_path, [ana], checkins=checkins, entries=entries)
     app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -91,3 +91,29 @@ async def test_the_detail_shows_this_periods_payable_and_over_cap(tmp_path: Path
             "Pay this period: 8.00h payable ($96.00), 4.00h over the cap (not paid: $48.00); "
             "provisional (timer running)"
         ) in text
+
+
+async def test_the_header_shows_this_periods_payable_total_per_currency(tmp_path: Path) -> None:
+    """Ana: 8 of her 12 h payable at 12 USD/h ($96.00, the pay screen's figure above).
+    Ben logged the same 12 h without a cap at 10 an hour in "PESO", which is no ISO
+    4217 code: 120.00 shown as written and marked, beside the dollars, never added."""
+    checkins, entries = ana_history()
+    ana = ana_at_12_usd()
+    ben = replace(
+        status("ben", "Ben Okafor", timezone="UTC", used=12, cap=None),
+        email="ben@example.com",
+        rate=10.0,
+        currency="PESO",
+    )
+    bens = [replace(e, key=f"ben-{e.key}", who="ben@example.com") for e in entries["clockify"]]
+    entries = {"clockify": [*entries["clockify"], *bens]}
+    engine = FakeEngine(tmp_path, [ana, ben], checkins=checkins, entries=entries)
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 30)) as pilot:
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if "payable" in screen_text(app):
+                break
+        header = screen_text(app).splitlines()[0]
+        assert "2 workers · 1 over cap · payable 120.00 PESO? · $96.00  (stalest first)" in header

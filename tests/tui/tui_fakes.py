@@ -16,7 +16,14 @@ from typing import Any
 from farwatch.sources.model import CheckIn, RosterRow, TimeEntry
 from farwatch.state.clock import Clock, frozen_clock
 from farwatch.state.engine_api import Refresh
-from farwatch.state.settings import CacheSettings, Settings, SourceSettings, UiSettings
+from farwatch.state.settings import (
+    CacheSettings,
+    ImChannelSettings,
+    NudgeSettings,
+    Settings,
+    SourceSettings,
+    UiSettings,
+)
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
 
@@ -96,7 +103,7 @@ def team(now: datetime = NOW) -> list[WorkerStatus]:
             now=now,
             running=True,
             task="Reconcile March invoices",
-            im="tgram://bottoken123/chat",
+            im="telegram:@ana_reyes",
         ),
         status(
             "ben",
@@ -263,6 +270,12 @@ class FakeSource:
         self.name = name
 
 
+TELEGRAM = NudgeSettings(
+    im={"telegram": ImChannelSettings("telegram", "tgram://{token}/{to}", {"token": "FW_TG_TOKEN"})}
+)
+"""The owner's IM channel the team's roster ``im`` cells name (``telegram:@ana_reyes``)."""
+
+
 class FakeEngine:
     """Statuses and health are plain attributes a test can change between polls."""
 
@@ -287,6 +300,7 @@ class FakeEngine:
             ),
             ui=ui or UiSettings(bell=False),
             audit_path=tmp / "audit.jsonl",
+            nudge=TELEGRAM,
         )
         self.clock: Clock = clock or frozen_clock(NOW)
         self.notices: list[str] = []

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from farwatch.sources.imref import ImRefError, parse_im_ref
 from farwatch.sources.model import CheckIn, TimeEntry
 from farwatch.state import derive
 from farwatch.state.pay import PayRange, worker_pay
@@ -49,16 +50,18 @@ def worker_history(
 
 
 def contact_lines(status: WorkerStatus) -> Text:
-    """Email in full; IM URLs by scheme only (they carry tokens)."""
+    """Email in full; the IM channel and recipient the roster names (no URL or token
+    ever comes from the roster; an old-style URL cell is refused, and said so)."""
     text = Text(end="")
     text.append("email  ", style="bold")
     text.append_text(safe_text(status.email or "—", limit=80))
     text.append("\nIM     ", style="bold")
-    if status.im:
-        scheme = clean(status.im.split(":", 1)[0], 20) if ":" in status.im else "?"
-        text.append(f"{scheme}://…")
-    else:
-        text.append("—")
+    try:
+        ref = parse_im_ref(status.im)
+    except ImRefError:
+        text.append("refused: the roster's im cell is not NAME:recipient (see farwatch check)")
+        return text
+    text.append_text(safe_text(f"{ref[0]}:{ref[1]}" if ref else "—", limit=80))
     return text
 
 

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from farwatch.state.cadence import Reminder
+from farwatch.state.pay_report import payable_line
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
 from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
@@ -23,13 +24,13 @@ from farwatch.tui.widgets.worker_table import WorkerTable
 def next_reminder(
     reminders: list[Reminder], by_id: dict[str, WorkerStatus], zone: tzinfo | None
 ) -> str:
-    """ "  · next reminder: Ana Reyes at Tue 09:15" (the owner's display zone)."""
+    """ "next reminder: Ana Reyes at Tue 09:15" (the owner's display zone)."""
     if not reminders:
         return ""
     first = reminders[0]
     who = strip_control(by_id[first.worker].name) if first.worker in by_id else first.worker
     what = "overdue" if first.kind == "overdue" else "start of shift"
-    return f"  · next reminder: {who} at {first.due.astimezone(zone):%a %H:%M} ({what})"
+    return f"next reminder: {who} at {first.due.astimezone(zone):%a %H:%M} ({what})"
 
 
 class MainScreen(FarwatchScreen):
@@ -88,8 +89,14 @@ class MainScreen(FarwatchScreen):
     def _update_header(self, summary_too: bool = True) -> None:
         fw = self.fw
         if summary_too:
-            line = summary(fw.statuses) + next_reminder(fw.reminders, fw.by_id, fw.display_zone)
-            self.header.set_summary(line, self.view_description())
+            self.header.set_summary(
+                summary(fw.statuses),
+                (
+                    payable_line(fw.pay_totals),
+                    next_reminder(fw.reminders, fw.by_id, fw.display_zone),
+                ),
+                self.view_description(),
+            )
         self.header.set_status(
             failing=fw.failing_sources(),
             warnings=fw.warning_count(),
