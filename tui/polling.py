@@ -300,7 +300,13 @@ def payable_totals(
     engine: EngineLike, snapshot: CacheSnapshot, statuses: list[WorkerStatus], now: datetime
 ) -> tuple[CurrencyTotal, ...] | None:
     """This period's payable totals per currency, as ``farwatch pay`` computes them
-    (None when they cannot be worked out: the header then shows none)."""
+    (None when they cannot be worked out: the header then shows none).
+
+    With no rate on the roster there is no amount to show, and pricing every
+    worker's hours once a minute would cost half as much again as judging them.
+    """
+    if all(s.rate is None for s in statuses):
+        return ()
     from farwatch.state.pay import pay_report
 
     try:
