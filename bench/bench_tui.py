@@ -125,8 +125,8 @@ def compile_farwatch() -> None:
     pip writes the bytecode of what it installs, Textual's included. An
     editable install writes farwatch's on its first run, unless
     PYTHONDONTWRITEBYTECODE is set (as on the machines these figures come
-    from): then every timed start compiled farwatch from source, a quarter of
-    a second the floor never paid, while it read Textual's bytecode.
+    from): then every timed start compiled farwatch from source, 0.25-0.5 s
+    of CPU the floor never paid, while it read Textual's bytecode.
     """
     import compileall
     import importlib
@@ -327,7 +327,7 @@ async def _poll_cost(path: Path, repeats: int) -> tuple[list[float], list[float]
     print(
         f"clock tick over {table_rows:,} rows: {statistics.median(ticks) * 1000:6.2f} ms "
         f"(re-deriving instead: {statistics.median(derives) * 1000:.1f} ms, done off the "
-        "main thread every 30 s)"
+        "main thread once a minute)"
     )
     return handler, with_paint, table_rows
 
