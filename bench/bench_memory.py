@@ -9,9 +9,10 @@ API and a config pointing at it, then measures the peak resident set size
 - farwatch: ``farwatch status --json`` as a user runs it (load the config,
   open the cache read-only, derive every worker, print the document);
 - the floor: ``python -c`` that imports only orjson and ``orjson.loads`` the
-  cache file (nothing of farwatch).
+  cache's files, the main one and its check-ins (nothing of farwatch).
 
-The target is a peak within 3x the cache file's size. A benchmark, not a test.
+The target is a peak within 3x the cache's size on disk, both files
+together. A benchmark, not a test.
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_status import farwatch_command
-from bigteam import NOW, build
+from bigteam import NOW, build, cache_bytes, cache_files
 from figures import Figure
 
 PARSE_ONLY = """
 import sys, orjson
-data = orjson.loads(open(sys.argv[1], "rb").read())
-assert len(data["roster"]) == int(sys.argv[2])
+data = [orjson.loads(open(f, "rb").read()) for f in sys.argv[2:]]
+assert len(data[0]["roster"]) == int(sys.argv[1])
 """
 
 
@@ -67,12 +68,13 @@ def measure(workers: int = 1000, checkins: int = 100_000, runs: int = 3) -> list
         stamp = NOW.isoformat().replace("+00:00", "Z")
         status = [*farwatch_command(), "status", "--json", "--config", str(team.config)]
         status += ["--now", stamp]
-        floor = [sys.executable, "-c", PARSE_ONLY, str(team.cache), str(workers)]
+        files = map(str, cache_files(team.cache))
+        floor = [sys.executable, "-c", PARSE_ONLY, str(workers), *files]
         samples: dict[str, list[float]] = {"farwatch": [], "floor": []}
         for _ in range(runs):  # in turns, so drift hits both alike
             samples["farwatch"].append(peak_mb(status))
             samples["floor"].append(peak_mb(floor))
-        size = team.cache.stat().st_size / 1024 / 1024
+        size = cache_bytes(team.cache) / 1024 / 1024
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     fw = statistics.median(samples["farwatch"])
@@ -91,7 +93,7 @@ def measure(workers: int = 1000, checkins: int = 100_000, runs: int = 3) -> list
             fw,
             "MB",
             floor=size,
-            floor_name="the cache file's size",
+            floor_name="the cache's size on disk (main + check-ins file)",
             target="<= 3x",
         ),
     ]

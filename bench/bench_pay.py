@@ -31,7 +31,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_status import READ_WITH_ORJSON, farwatch_command
-from bigteam import NOW, build
+from bigteam import NOW, build, cache_bytes, cache_files
 from figures import Figure, interleaved, wall_time
 
 from farwatch.sources.model import FetchResult, TimeEntry
@@ -75,7 +75,7 @@ def measure(workers: int = 1000, entries: int = 100_000, runs: int = 5) -> list[
         config = ["--config", str(team.config), "--now", stamp]
         pay = [*farwatch_command(), "pay", "--json", *config]
         status = [*farwatch_command(), "status", "--json", *config]
-        floor = [sys.executable, "-c", READ_WITH_ORJSON, str(team.cache)]
+        floor = [sys.executable, "-c", READ_WITH_ORJSON, *map(str, cache_files(team.cache))]
 
         def check(out: bytes) -> None:
             document = orjson.loads(out)
@@ -88,7 +88,7 @@ def measure(workers: int = 1000, entries: int = 100_000, runs: int = 5) -> list[
         pw, sw, fl = interleaved(
             runs, lambda: wall_time(pay), lambda: wall_time(status), lambda: wall_time(floor)
         )
-        size = team.cache.stat().st_size / 1e6
+        size = cache_bytes(team.cache) / 1e6
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     scale = f"{workers:,} workers / {entries:,} entries"

@@ -40,6 +40,22 @@ class Team:
     entries: int
 
 
+def cache_files(cache: Path) -> list[Path]:
+    """Every file the cache at ``cache`` is made of now: the main file, then its
+    newest check-ins file (farwatch keeps the previous one for slow readers; it
+    is not part of the data)."""
+    generations = [
+        f for f in cache.parent.glob(f"{cache.name}.checkins.*") if f.suffix[1:].isdigit()
+    ]
+    newest = max(generations, key=lambda f: int(f.suffix[1:]), default=None)
+    return [cache, *([newest] if newest is not None else [])]
+
+
+def cache_bytes(cache: Path) -> int:
+    """The size of the cache's data on disk, all its files together."""
+    return sum(f.stat().st_size for f in cache_files(cache))
+
+
 def roster(workers: int, rng: random.Random) -> list[RosterRow]:
     return [
         RosterRow(

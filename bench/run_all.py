@@ -134,7 +134,7 @@ def cache_figures(quick: bool) -> list[Figure]:
     args = ("--runs", "3", "--sample", "3") if quick else ("--runs", "7", "--sample", "8")
     out = run_script("bench_cache.py", *args)
     src = "bench_cache.py"
-    fw = grab(rf"farwatch cache \(one atomic orjson write\)\s+{_TIME}", out, src)
+    fw = grab(rf"farwatch cache \(atomic orjson writes\)\s+{_TIME}", out, src)
     floor = grab(rf"floor: orjson.dumps \+ write \+ fsync \+ rename\s+{_TIME}", out, src)
     single = grab(rf"TinyDB JSONStorage, insert\(\) x (\d+)\*?\s+{_TIME}", out, src)
     batch = grab(rf"TinyDB JSONStorage, insert_multiple\(\)\s+{_TIME}", out, src)

@@ -1,18 +1,33 @@
-"""The cache: every observation farwatch has seen, in one TinyDB file.
+"""The cache: every observation farwatch has seen, in two TinyDB files.
 
 The only module that imports TinyDB. It keeps a parsed index of the documents
 next to the database (records by source and key, with their TinyDB ids), so
 dedupe, upserts and snapshots never scan the tables, and it batches each
 source's changes into a handful of TinyDB operations. Nothing reaches the disk
-until ``commit``, which writes the file once, atomically (see ``storage``).
+until ``commit``, which writes each changed file once, atomically (see
+``storage``).
+
+Check-ins, most of the data, live in ``<cache>.checkins.<generation>``; the
+main file keeps everything else, each sender's newest check-in and count
+(``cache_summary``) and the generation they describe. ``status`` and the
+dashboard's rows read only the main file; the check-ins file is read the
+first time something needs every check-in (a poll, the detail screen).
+``commit`` writes changed check-ins to a new generation first and replaces
+the main file last: that one rename switches both, so a crash at any point
+leaves a matching pair, each poll's records and cursor together. The
+previous generation is kept for readers still on the previous main file.
+A cache in the one-file layout of schema 1 moves over at its first open by
+a writer.
 
 One process writes (it holds ``<cache>.lock``); any other opens read-only and
-re-reads the file when the writer replaces it.
+re-reads the files when the writer replaces them.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,13 +40,28 @@ from tinydb.table import Table
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, TimeEntry
 from farwatch.sources.redact import redact, redact_data
 from farwatch.state import cache_codec as codec
-from farwatch.state.cache_files import display_path, ensure_parent, move_aside, probe_writable
+from farwatch.state.cache_files import (
+    checkins_file,
+    checkins_generations,
+    display_path,
+    ensure_parent,
+    move_aside,
+    probe_writable,
+    remove_checkins_before,
+)
 from farwatch.state.cache_index import SCHEMA_VERSION, CacheIndex, EntryRecord
 from farwatch.state.cache_schema import drop_invalid
+from farwatch.state.cache_summary import Tally, generation_of, read_summary
 from farwatch.state.clock import Clock, system_clock
 from farwatch.state.gc_pause import gc_paused
 from farwatch.state.lock import WriterLock
-from farwatch.state.snapshot import CacheSnapshot, SourceHealth
+from farwatch.state.snapshot import (
+    CacheSnapshot,
+    CheckinLists,
+    CheckinSummary,
+    LazyCheckins,
+    SourceHealth,
+)
 from farwatch.state.storage import AtomicJSONStorage, CacheError, CacheUnreadable
 
 __all__ = ["SCHEMA_VERSION", "Cache", "CacheError", "CacheUnreadable", "display_path"]
@@ -103,7 +133,7 @@ class _Database(TinyDB):
 
 
 class Cache:
-    """Sources' observations, cursors and health, persisted in one TinyDB file.
+    """Sources' observations, cursors and health, persisted in TinyDB files.
 
     Build with ``Cache.open``. Not thread-safe: the poller applies results in
     one thread; the engine serialises access.
@@ -131,6 +161,116 @@ class Cache:
         self._lock = lock
         self._db = _Database(storage=lambda: storage)
         self._index = _checked_index(storage, notices)
+        self._attach_checkins()
+
+    def _attach_checkins(self) -> None:
+        """Set up the check-ins file beside the main one just (re-)read.
+
+        Reads the check-ins now only when the stored summary does not describe
+        them; moves a one-file cache's check-ins over when writing.
+        """
+        stored = self._index.summary
+        self.generation = generation_of(stored[1]) if stored else 0
+        """Which check-ins file goes with the main file read (0: none yet)."""
+        path = checkins_file(self.path, self.generation)
+        self._use_bulk(AtomicJSONStorage(path, read_only=self.read_only, load=False))
+        self._summary: tuple[CheckinSummary, bool] | None = None
+        self._summary_stored = False
+        self._tally: Tally | None = None
+        """Kept once the check-ins are read (a writer's polls), updated per change."""
+        self._bulk_loaded = False
+        tables = self._storage.read() or {}
+        if "checkins" in tables:  # schema 1: they are in the main file, already indexed
+            self._bulk_loaded = True
+            if not self.read_only:
+                self._bulk.write({"checkins": tables.pop("checkins")})
+                self._storage.write(tables)
+            return
+        self._summary = read_summary(stored[1]) if stored else None
+        self._summary_stored = self._summary is not None
+        if self._summary is None:
+            self._load_checkins()
+
+    def _use_bulk(self, storage: AtomicJSONStorage) -> None:
+        self._bulk = storage
+        self._bulk_db = _Database(storage=lambda: storage)
+
+    def _load_checkins(self) -> None:
+        """Read and index the check-ins file (once); a bad one is named and set aside."""
+        if self._bulk_loaded:
+            return
+        gone = self.generation > 0 and not self._bulk.path.exists()
+        if gone and self.read_only and self.reload_if_changed():
+            self._load_checkins()  # the writer moved on twice since; read its newest pair
+            return
+        self._bulk_loaded = True
+        shown = display_path(self._bulk.path)
+        try:
+            if gone:
+                raise CacheUnreadable("the file is missing")
+            with gc_paused():
+                self._bulk.load()
+                tables = self._bulk.read()
+                self._drop_invalid_checkins(tables)
+                self._index.load_checkins(tables)
+        except (CacheUnreadable, OSError) as exc:
+            self._index.checkins.clear()
+            self._index.checkin_ids.clear()
+            self._checkins_changed(recount=True)
+            if self.read_only:
+                self.notices.append(f"check-ins {shown} are unreadable ({exc}); showing none")
+                return
+            self._forget_cursors(list(self._index.cursors))
+            moved = ""
+            if not gone:
+                with contextlib.suppress(CacheError):
+                    backup = move_aside(self._bulk.path, datetime.now().astimezone())
+                    moved = f"; moved them to {display_path(backup)}"
+            self.notices.append(
+                f"check-ins {shown} were unreadable ({exc}){moved}; sources will fill them again"
+            )
+            self._use_bulk(AtomicJSONStorage(self._bulk.path, load=False))
+            self._bulk.write({})
+
+    def _drop_invalid_checkins(self, tables: dict[str, dict[str, Any]] | None) -> None:
+        dropped = drop_invalid({"checkins": tables["checkins"]} if tables else None)
+        if not dropped:
+            return
+        shown = "; ".join(d.describe() for d in dropped[:5])
+        more = f" (and {len(dropped) - 5} more)" if len(dropped) > 5 else ""
+        self.notices.append(
+            f"cache {display_path(self._bulk.path)}: dropped {len(dropped)} unusable "
+            f"record{'s' if len(dropped) != 1 else ''}: {shown}{more}; "
+            "their sources are read again in full at the next poll"
+        )
+        self._checkins_changed(recount=True)
+        if not self.read_only and tables is not None:
+            self._bulk.write(tables)
+            self._forget_cursors(sorted({d.source for d in dropped}))
+
+    def _forget_cursors(self, sources: list[str]) -> None:
+        """Make these sources read everything again at their next poll."""
+        ids = [self._index.cursors.pop(s)[0] for s in sources if s in self._index.cursors]
+        if ids:
+            self._db.table("cursors").remove(doc_ids=ids)
+
+    def _checkins_changed(self, *, recount: bool = False) -> None:
+        """The summary must be stored again (``recount``: worked out afresh, as
+        the check-ins changed without the tally being told)."""
+        self._summary, self._summary_stored = None, False
+        if recount:
+            self._tally = None
+
+    def _current_tally(self) -> Tally:
+        if self._tally is None:
+            self._tally = Tally(self._index.checkins, self._index.checkin_ids)
+        return self._tally
+
+    def _current_summary(self) -> tuple[CheckinSummary, bool]:
+        if self._summary is None:
+            self._load_checkins()  # (already read whenever no stored summary was usable)
+            self._summary = self._current_tally().summary()
+        return self._summary
 
     # -- opening ----------------------------------------------------------
 
@@ -246,9 +386,11 @@ class Cache:
             raise CacheError(f"cannot read cache {shown}: {exc.strerror or exc}") from exc
         if lock is not None:
             storage.remove_stale_temps()
+            remove_checkins_before(path, cache.generation - 1)
             if cache._index.meta_id is None:
                 cache._init_meta(clock())
-                cache.commit()  # the file exists (mode 0600) from the start
+            if cache._index.meta_id is None or not cache._summary_stored:
+                cache.commit()  # the file exists (mode 0600) from the start; the summary is kept
         return cache
 
     def _init_meta(self, now: datetime) -> None:
@@ -258,15 +400,36 @@ class Cache:
 
     # -- reading ----------------------------------------------------------
 
-    def snapshot(self) -> CacheSnapshot:
-        """Everything cached, as plain values (``paused`` is left to the audit log)."""
+    def snapshot(self, guard: AbstractContextManager[Any] | None = None) -> CacheSnapshot:
+        """Everything cached, as plain values (``paused`` is left to the audit log).
+
+        The check-ins come with each sender's summary; while the check-ins file
+        is unread, they are read when first looked at, under ``guard`` (the
+        lock its caller holds around this cache's changes).
+        """
         ix = self._index
+        summary, exact = self._current_summary()
+        checkins: Mapping[str, list[CheckIn]]
+        if self._bulk_loaded:
+            checkins = self._checkin_lists()
+        else:
+
+            def load() -> CheckinLists:
+                with guard or contextlib.nullcontext():
+                    self._load_checkins()
+                    return self._checkin_lists()
+
+            checkins = LazyCheckins(list(summary), load)
         return CacheSnapshot(
             roster={s: [row for _, row in rows.values()] for s, rows in ix.roster.items()},
-            checkins={s: list(items.values()) for s, items in ix.checkins.items()},
+            checkins=checkins,
+            checkin_summary=summary if exact else None,
             entries={s: [e.entry for e in items.values()] for s, items in ix.entries.items()},
             health={name: replace(h) for name, (_, h) in ix.health.items()},
         )
+
+    def _checkin_lists(self) -> CheckinLists:
+        return {s: list(items.values()) for s, items in self._index.checkins.items()}
 
     def cursor(self, source: str) -> Cursor:
         """The cursor the source's last successful fetch returned ({} at first)."""
@@ -279,15 +442,15 @@ class Cache:
     def record_count(self, source: str) -> int:
         """Records of ``source`` in the cache (roster rows, check-ins, entries)."""
         ix = self._index
-        return (
-            len(ix.roster.get(source, ()))
-            + len(ix.checkins.get(source, ()))
-            + len(ix.entries.get(source, ()))
-        )
+        if self._bulk_loaded:
+            checkins = len(ix.checkins.get(source, ()))
+        else:
+            checkins = sum(s.count for s in self._current_summary()[0].get(source, ()))
+        return len(ix.roster.get(source, ())) + checkins + len(ix.entries.get(source, ()))
 
     @property
     def writes(self) -> int:
-        """How many times this process wrote the file."""
+        """How many times this process wrote the main file (once per commit that wrote)."""
         flushes: int = self._storage.flushes
         return flushes
 
@@ -350,36 +513,68 @@ class Cache:
         cutoff = self._cutoff(now)
         if cutoff is None:
             return 0
+        self._load_checkins()
         ix = self._index
         old_checkins: list[int] = []
         for source, checkins in ix.checkins.items():
             for key in [k for k, c in checkins.items() if c.at < cutoff]:
-                del checkins[key]
-                old_checkins.append(ix.checkin_ids[source].pop(key))
+                doc_id = ix.checkin_ids[source].pop(key)
+                old_checkins.append(doc_id)
+                gone = checkins.pop(key)
+                if self._tally is not None:
+                    self._tally.remove(source, gone, doc_id)
         old_entries: list[int] = []
         for entries in ix.entries.values():
             for key in [k for k, e in entries.items() if _ended_before(e.entry, cutoff)]:
                 old_entries.append(entries.pop(key).doc_id)
         if old_checkins:
-            self._db.table("checkins").remove(doc_ids=old_checkins)
+            self._bulk_db.table("checkins").remove(doc_ids=old_checkins)
+            self._checkins_changed()
         if old_entries:
             self._db.table("entries").remove(doc_ids=old_entries)
         return len(old_checkins) + len(old_entries)
 
     def commit(self) -> bool:
-        """Write the file once if anything changed; True when it wrote.
+        """Write what changed: a new check-ins file if they changed, then the main
+        file, each once; True when it wrote.
 
         Raises:
             CacheError: read-only, or the disk refused (the old file stays intact).
         """
         self._require_writer()
         try:
+            wrote_checkins = self._bulk.dirty
+            if wrote_checkins:  # a new file; the main file names it below
+                generation = max([self.generation, *checkins_generations(self.path)]) + 1
+                self._bulk.path = checkins_file(self.path, generation)
+                self._bulk.flush(sync_dir=False)  # the main file's write syncs the folder
+                self.generation = generation
+            if wrote_checkins or not self._summary_stored:
+                self._store_summary()
             wrote: bool = self._storage.flush()
+            if wrote_checkins:
+                remove_checkins_before(self.path, self.generation - 1)
         except OSError as exc:
             raise CacheError(
                 f"cannot write cache {display_path(self.path)}: {exc.strerror or exc}"
             ) from exc
-        return wrote
+        return wrote or wrote_checkins
+
+    def _store_summary(self) -> None:
+        """Keep the summary beside the check-ins file it describes (now on disk)."""
+        doc = self._current_tally().doc(self.generation)
+        table = self._db.table("checkin_summary")
+        if self._index.summary is None:
+            self._index.summary = (table.insert(doc), doc)
+        else:
+            _replace_whole(table, self._index.summary[0], doc)
+            self._index.summary = (self._index.summary[0], doc)
+        meta = self._db.table("meta")
+        if self._index.meta_id is not None:
+            found = meta.get(doc_id=self._index.meta_id)
+            if isinstance(found, dict) and found.get("schema") != SCHEMA_VERSION:
+                meta.update({"schema": SCHEMA_VERSION}, doc_ids=[self._index.meta_id])
+        self._summary_stored = True
 
     def try_become_writer(self, *, now: datetime | None = None) -> bool:
         """Read-only: take the writer lock if its holder has gone (a ``farwatch
@@ -404,8 +599,11 @@ class Cache:
         self._db = _Database(storage=lambda: storage)
         self.read_only, self.lock_holder = False, None
         storage.remove_stale_temps()
+        self._attach_checkins()
+        remove_checkins_before(self.path, self.generation - 1)
         if index.meta_id is None:
             self._init_meta(now or datetime.now().astimezone())
+        if index.meta_id is None or not self._summary_stored:
             self.commit()
         return True
 
@@ -427,6 +625,7 @@ class Cache:
                 self._storage.write(previous)
             return False
         self._db, self._index = db, index
+        self._attach_checkins()
         return True
 
     def close(self) -> None:
@@ -500,6 +699,9 @@ class Cache:
     def _plan_checkins(
         self, source: str, checkins: Iterable[CheckIn], cutoff: datetime | None
     ) -> dict[str, tuple[CheckIn, codec.Doc]]:
+        checkins = list(checkins)
+        if checkins:
+            self._load_checkins()
         known = self._index.checkins.get(source, {})
         plan: dict[str, tuple[CheckIn, codec.Doc]] = {}
         for item in checkins:
@@ -514,12 +716,16 @@ class Cache:
     def _apply_checkins(self, source: str, plan: dict[str, tuple[CheckIn, codec.Doc]]) -> int:
         if not plan:
             return 0
-        ids = self._db.table("checkins").insert_multiple(doc for _, doc in plan.values())
+        ids = self._bulk_db.table("checkins").insert_multiple(doc for _, doc in plan.values())
+        self._checkins_changed()
         items = self._index.checkins.setdefault(source, {})
         id_map = self._index.checkin_ids.setdefault(source, {})
+        tally = self._tally
         for (key, (item, _)), doc_id in zip(plan.items(), ids, strict=True):
             items[key] = item
             id_map[key] = doc_id
+            if tally is not None:
+                tally.add(source, item, doc_id)
         return len(plan)
 
     # time entries
@@ -603,6 +809,16 @@ def _checked_index_of(storage: AtomicJSONStorage, notices: list[str]) -> CacheIn
         if not storage.read_only and tables is not None:
             storage.write(tables)  # marks the trimmed tables for the next commit
     return CacheIndex.build(tables)
+
+
+def _replace_whole(table: Table, doc_id: int, doc: codec.Doc) -> None:
+    """Overwrite one document with ``doc``, dropping fields it no longer has."""
+
+    def overwrite(old: Any) -> None:
+        old.clear()
+        old.update(doc)
+
+    table.update(overwrite, doc_ids=[doc_id])
 
 
 def _replace_docs(table: Table, docs: Mapping[int, codec.Doc], key_field: str) -> None:

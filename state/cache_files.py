@@ -7,6 +7,7 @@ type it and says what is wrong, because the fix is theirs to make.
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 from datetime import datetime
 from pathlib import Path
@@ -63,3 +64,39 @@ def move_aside(path: Path, now: datetime) -> Path:
             f"{display_path(backup)}: {exc.strerror or exc}"
         ) from exc
     return backup
+
+
+def checkins_file(path: Path, generation: int) -> Path:
+    """The check-ins file of ``generation`` of the cache at ``path``.
+
+    Each write of the check-ins makes a new file, never rewritten, and the
+    main file names the one it goes with: replacing the main file therefore
+    switches both at once, and a crash before that leaves the old pair whole.
+    """
+    return path.with_name(f"{path.name}.checkins.{generation}")
+
+
+def checkins_generations(path: Path) -> list[int]:
+    """The generations of check-ins files lying beside the cache at ``path``."""
+    prefix = f"{path.name}.checkins."
+    found = []
+    for candidate in path.parent.glob(glob.escape(prefix) + "*"):
+        suffix = candidate.name.removeprefix(prefix)
+        if suffix.isdigit():
+            found.append(int(suffix))
+    return found
+
+
+def remove_checkins_before(path: Path, generation: int) -> None:
+    """Delete check-ins files older than ``generation`` and temp files of killed writes.
+
+    The writer keeps the current file and the one before it, which a reader
+    that loaded the previous main file may still be about to read.
+    """
+    for old in checkins_generations(path):
+        if old < generation:
+            with contextlib.suppress(OSError):
+                checkins_file(path, old).unlink()
+    for leftover in path.parent.glob(glob.escape(f".{path.name}.checkins.") + "*.tmp-*"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

@@ -17,9 +17,11 @@ from farwatch.state import cache_codec as codec
 from farwatch.state.snapshot import SourceHealth
 from farwatch.state.storage import CacheUnreadable
 
-SCHEMA_VERSION = 1
-TABLES = ("roster", "checkins", "entries", "cursors", "health", "meta")
-"""Every table a farwatch cache has."""
+SCHEMA_VERSION = 2
+"""2: check-ins live in a second file, with a per-sender summary in the main one
+(1 kept them in the main file; such a cache is moved over when first written)."""
+TABLES = ("roster", "checkins", "entries", "cursors", "health", "meta", "checkin_summary")
+"""Every table a farwatch cache has (``checkins`` in the check-ins file)."""
 
 
 class EntryRecord(NamedTuple):
@@ -41,6 +43,8 @@ class CacheIndex:
     cursors: dict[str, tuple[int, Cursor]]
     health: dict[str, tuple[int, SourceHealth]]
     meta_id: int | None
+    summary: tuple[int, dict[str, Any]] | None = None
+    """The stored check-in summary document (see ``cache_summary``), unparsed."""
 
     @classmethod
     def build(cls, tables: Mapping[str, Mapping[str, Any]] | None) -> CacheIndex:
@@ -68,14 +72,7 @@ class CacheIndex:
             for doc_id, doc in docs("roster"):
                 row = codec.roster_row(doc)
                 index.roster.setdefault(doc["source"], {})[row.worker_id] = (doc_id, row)
-            checkins, checkin_ids = index.checkins, index.checkin_ids
-            for doc_id, doc in docs("checkins"):
-                item = codec.checkin(doc)
-                source = doc["source"]
-                if source not in checkins:
-                    checkins[source], checkin_ids[source] = {}, {}
-                checkins[source][item.key] = item
-                checkin_ids[source][item.key] = doc_id
+            index._add_checkins(docs("checkins"))
             for doc_id, doc in docs("entries"):
                 ent, seen = codec.entry(doc)
                 index.entries.setdefault(doc["source"], {})[ent.key] = EntryRecord(
@@ -88,6 +85,8 @@ class CacheIndex:
                 index.cursors[str(doc["source"])] = (doc_id, cursor)
             for doc_id, doc in docs("health"):
                 index.health[str(doc["name"])] = (doc_id, codec.health(doc))
+            for doc_id, doc in docs("checkin_summary"):
+                index.summary = (doc_id, doc)
         except CacheUnreadable:
             raise
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
@@ -95,3 +94,25 @@ class CacheIndex:
         if index.meta_id is None and any(raw.values()):
             raise CacheUnreadable("not a farwatch cache (no schema record)")
         return index
+
+    def load_checkins(self, tables: Mapping[str, Mapping[str, Any]] | None) -> None:
+        """Parse the check-ins file's documents into this index.
+
+        Raises:
+            CacheUnreadable: a document cannot be parsed.
+        """
+        table = (tables or {}).get("checkins", {})
+        try:
+            self._add_checkins((int(doc_id), doc) for doc_id, doc in table.items())
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:
+            raise CacheUnreadable(f"malformed record ({type(exc).__name__}: {exc})") from exc
+
+    def _add_checkins(self, docs: Iterable[tuple[int, Any]]) -> None:
+        checkins, checkin_ids = self.checkins, self.checkin_ids
+        for doc_id, doc in docs:
+            item = codec.checkin(doc)
+            source = doc["source"]
+            if source not in checkins:
+                checkins[source], checkin_ids[source] = {}, {}
+            checkins[source][item.key] = item
+            checkin_ids[source][item.key] = doc_id

@@ -210,9 +210,38 @@ def _plainly_usable_checkin(doc: Mapping[str, Any]) -> bool:
     )
 
 
+_ENTRY_REQUIRED = frozenset(SCHEMA["entries"][1])
+
+
+def _plainly_usable_entry(doc: Mapping[str, Any]) -> bool:
+    """True for the usual time entry (texts, a float of seconds, times in order).
+
+    The same shortcut as for check-ins: a cache holds thousands and they are
+    checked at every start; False means "look closer".
+    """
+    start, end, seen = doc["start"], doc.get("end"), doc.get("seen")
+    accrued = doc.get("accrued_seconds", 0.0)
+    if not (
+        type(doc["source"]) is str
+        and type(doc["key"]) is str
+        and type(doc["who"]) is str
+        and type(doc.get("task", "")) is str
+        and type(accrued) is float
+        and 0.0 <= accrued < math.inf
+        and _time(start) is None
+        and (("seen" not in doc) or _time(seen) is None)
+    ):
+        return False
+    if end is None:
+        return True
+    return _time(end) is None and datetime.fromisoformat(end) >= datetime.fromisoformat(start)
+
+
 def problem_of(table: str, doc: Mapping[str, Any]) -> str | None:
     """What is wrong with one document of ``table`` (None: it can be used)."""
     if table == "checkins" and _plainly_usable_checkin(doc):
+        return None
+    if table == "entries" and doc.keys() >= _ENTRY_REQUIRED and _plainly_usable_entry(doc):
         return None
     spec = SCHEMA.get(table)
     if spec is None:

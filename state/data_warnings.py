@@ -50,7 +50,16 @@ def data_warnings(
     # source -> unmatched identity -> what tells the owner who it is: a tracker's
     # display name, or the subject of a check-in mail
     names: dict[str, dict[str, _Stranger]] = {}
-    for groups in (snapshot.checkins, snapshot.entries):
+    summary = snapshot.checkin_summary
+    if summary is not None:  # the same counts and names, without reading every check-in
+        for source, senders in summary.items():
+            here, seen = found[source], names.setdefault(source, {})
+            for sender in senders:
+                if index.match(sender.who) is None:
+                    here.unmatched += sender.count
+                    here.unmatched_who.append(sender.who)
+                    seen[sender.who] = _Stranger(mail=True, subject=_shown(sender.first_subject))
+    for groups in (snapshot.checkins if summary is None else {}, snapshot.entries):
         for source, rows in groups.items():
             here, seen = found[source], names.setdefault(source, {})
             for record in rows:
@@ -103,7 +112,7 @@ class _Stranger:
     def learn(self, record: CheckIn | TimeEntry) -> None:
         if isinstance(record, CheckIn):
             self.mail = True
-            self.subject = self.subject or strip_control(record.subject).strip()[:60]
+            self.subject = self.subject or _shown(record.subject)
         else:
             self.name = self.name or record.who_name
 
@@ -124,6 +133,15 @@ class _Stranger:
             shown = who or "(no sender)"
             text = f"{shown!r} matches nobody on the roster (add it as an alias or email)"
         return SourceWarning("unmatched", text, who=who)
+
+
+def _shown(subject: str) -> str:
+    return strip_control(subject).strip()[:60]
+
+
+def subject_names(subject: str) -> bool:
+    """True when ``subject`` says something once cleaned (the first such one is shown)."""
+    return bool(_shown(subject))
 
 
 def _overlap_warning(overlap: Overlap, source_of: dict[int, str]) -> SourceWarning:

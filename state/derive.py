@@ -98,6 +98,34 @@ def _group_checkins(
     return {worker_id: list(by_key.values()) for worker_id, by_key in grouped.items()}
 
 
+def _latest_checkins(
+    snapshot: CacheSnapshot, index: WorkerIndex, horizon: datetime
+) -> dict[str, tuple[CheckIn, int]]:
+    """Per worker: the newest check-in up to ``horizon`` and how many there are.
+
+    From the cache's per-sender summary when it has one and nothing in it is
+    later than ``horizon``; otherwise by grouping every check-in (the same answer).
+    """
+    summary = snapshot.checkin_summary
+    if summary is None or any(s.newest.at > horizon for rows in summary.values() for s in rows):
+        grouped = _group_checkins(snapshot, index, horizon)
+        return {wid: (max(items, key=_NEWEST), len(items)) for wid, items in grouped.items()}
+    latest: dict[str, tuple[CheckIn, int]] = {}
+    match = index.match
+    for rows in summary.values():
+        for sender in rows:
+            worker_id = match(sender.who)
+            if worker_id is None:
+                continue
+            found = latest.get(worker_id)
+            if found is None:
+                latest[worker_id] = (sender.newest, sender.count)
+            else:
+                newest = found[0] if _NEWEST(found[0]) >= _NEWEST(sender.newest) else sender.newest
+                latest[worker_id] = (newest, found[1] + sender.count)
+    return latest
+
+
 def _group_entries(
     snapshot: CacheSnapshot, index: WorkerIndex, horizon: datetime
 ) -> dict[str, list[TimeEntry]]:
@@ -323,12 +351,12 @@ def derive_statuses(
     roster = snapshot.all_roster()
     index = WorkerIndex.build(roster)
     horizon = now + FUTURE_TOLERANCE
-    checkins = _group_checkins(snapshot, index, horizon)
+    checkins = _latest_checkins(snapshot, index, horizon)
     entries = _group_entries(snapshot, index, horizon)
     return [
         _status(
             row,
-            checkins.get(row.worker_id, []),
+            checkins.get(row.worker_id, (None, 0)),
             entries.get(row.worker_id, []),
             snapshot,
             settings,
@@ -340,7 +368,7 @@ def derive_statuses(
 
 def _status(
     row: RosterRow,
-    checkins: list[CheckIn],
+    checkins: tuple[CheckIn | None, int],
     entries: list[TimeEntry],
     snapshot: CacheSnapshot,
     settings: Settings,
@@ -353,7 +381,7 @@ def _status(
     if period_problem:
         problems.append(period_problem)
 
-    latest = max(checkins, key=_NEWEST) if checkins else None
+    latest, checkins_total = checkins
     last = latest.at if latest is not None else None
     working_now = schedule.is_working(now)
     age = max(0.0, (now - last).total_seconds()) if last is not None else None
@@ -403,7 +431,7 @@ def _status(
         burn=burn,
         burn_level=_burn_level(burn, settings),
         cap_eta=cap_eta,
-        checkins_total=len(checkins),
+        checkins_total=checkins_total,
         im=row.im,
         rate=row.rate,
         currency=row.currency,

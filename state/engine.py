@@ -204,7 +204,7 @@ class Engine:
 
     def snapshot(self) -> CacheSnapshot:
         with self._lock:
-            snap = self.cache.snapshot()
+            snap = self.cache.snapshot(guard=self._lock)
         snap.paused = audit.paused_workers(self.settings.audit_file)
         return snap
 
@@ -216,7 +216,7 @@ class Engine:
         named) and its overlapping entries added to its warnings, as of ``now``."""
         with self._lock:
             known = self.cache.health()
-            snapshot = self.cache.snapshot()
+            snapshot = self.cache.snapshot(guard=self._lock)
         return self._health_rows(known, snapshot, now or self.clock())
 
     def refresh(self, now: datetime | None = None) -> Refresh:

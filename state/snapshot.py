@@ -6,10 +6,14 @@ read it. Keeping it free of TinyDB means only one module knows the database.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from farwatch.sources.model import CheckIn, RosterRow, SourceWarning, TimeEntry
+
+CheckinLists = dict[str, list[CheckIn]]
 
 
 @dataclass(slots=True)
@@ -57,12 +61,70 @@ class PauseState:
     actor: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class SenderSummary:
+    """One source's check-ins from one sender: how many, and the newest."""
+
+    who: str
+    count: int
+    newest: CheckIn
+    first_subject: str = ""
+    """The subject of the sender's first check-in that has one (the source's
+    warnings name a stranger by it)."""
+
+
+CheckinSummary = dict[str, list[SenderSummary]]
+"""Per source (every source with check-ins, even none left), its senders in the
+order of their first check-in."""
+
+
+class LazyCheckins(Mapping[str, list[CheckIn]]):
+    """Every check-in by source, read from the cache the first time someone looks.
+
+    Status rows need only each sender's newest check-in and a count (the
+    snapshot's ``checkin_summary``); the detail screen's history needs them
+    all, and only then pays for reading them. The source names are known up
+    front, so listing them costs nothing.
+    """
+
+    def __init__(self, sources: list[str], load: Callable[[], CheckinLists]) -> None:
+        self._sources = sources
+        self._load: Callable[[], CheckinLists] | None = load
+        self._loaded: CheckinLists = {}
+        self._lock = threading.Lock()
+
+    def _all(self) -> CheckinLists:
+        with self._lock:
+            if self._load is not None:
+                self._loaded, self._load = self._load(), None
+            return self._loaded
+
+    def __getitem__(self, source: str) -> list[CheckIn]:
+        loaded = self._all()
+        if source not in loaded and source in self._sources:
+            return []  # the file changed since the summary was read; none left there
+        return loaded[source]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all() if self._load is None else self._sources)
+
+    def __len__(self) -> int:
+        return len(self._all() if self._load is None else self._sources)
+
+    def __contains__(self, source: object) -> bool:
+        return source in (self._all() if self._load is None else self._sources)
+
+
 @dataclass(slots=True)
 class CacheSnapshot:
     """Everything derive needs, keyed by the source each record came from."""
 
     roster: dict[str, list[RosterRow]] = field(default_factory=dict)
-    checkins: dict[str, list[CheckIn]] = field(default_factory=dict)
+    checkins: Mapping[str, list[CheckIn]] = field(default_factory=dict)
+    checkin_summary: CheckinSummary | None = None
+    """Each sender's newest check-in and count, when the cache kept them (status
+    rows need no more); None means derive reads ``checkins``. Only set when it
+    is exact: no key in two sources, none empty."""
     entries: dict[str, list[TimeEntry]] = field(default_factory=dict)
     health: dict[str, SourceHealth] = field(default_factory=dict)
     paused: dict[str, PauseState] = field(default_factory=dict)

@@ -116,12 +116,20 @@ class AtomicJSONStorage:
         self._stamp = FileStamp(st.st_ino, st.st_size, st.st_mtime_ns)
         self._dirty = False
 
+    @property
+    def dirty(self) -> bool:
+        """True when the tables changed since the file was read or written."""
+        return self._dirty
+
     def changed_on_disk(self) -> bool:
         """True when the file is not the version this storage last read or wrote."""
         return stamp_of(self.path) != self._stamp
 
-    def flush(self) -> bool:
+    def flush(self, *, sync_dir: bool = True) -> bool:
         """Write the tables to disk atomically if they changed; True if it wrote.
+
+        ``sync_dir=False`` leaves the new name's durability to a later write
+        in the same folder that syncs it (the cache's main file, written next).
 
         Raises:
             CacheError: when opened read-only.
@@ -132,7 +140,7 @@ class AtomicJSONStorage:
         if not self._dirty:
             return False
         payload = orjson.dumps(self._data or {})
-        write_atomic(self.path, payload)
+        write_atomic(self.path, payload, sync_dir=sync_dir)
         self._stamp = stamp_of(self.path)
         self._dirty = False
         self.flushes += 1
@@ -165,7 +173,7 @@ def parse_tables(raw: bytes) -> Tables:
     return data
 
 
-def write_atomic(path: Path, payload: bytes) -> None:
+def write_atomic(path: Path, payload: bytes, *, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``payload`` so that no crash leaves it half-written."""
     tmp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -184,7 +192,8 @@ def write_atomic(path: Path, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    fsync_dir(path.parent)
+    if sync_dir:
+        fsync_dir(path.parent)
 
 
 def fsync_dir(directory: Path) -> None:

@@ -48,6 +48,7 @@ cache = Cache.open(Path(sys.argv[1]), retention=0)
 for notice in cache.notices:
     print("notice", notice, flush=True)
 source = Counter("mail", {{}})
+cache.snapshot().checkins.get("mail")  # read before the kill window, as opening once did
 print("ready", flush=True)
 while True:
     cycle = int(cache.cursor("mail").get("next", 0))
@@ -72,8 +73,10 @@ def _poll_then_kill(path: Path, rng: random.Random) -> tuple[list[int], list[str
     assert line.strip() == "ready", (line, proc.stderr.read() if proc.stderr else "")
     acked: list[int] = []
     stdout = proc.stdout
-    reader = threading.Thread(
-        target=lambda: acked.extend(int(x.split()[1]) for x in stdout if x.startswith("ack "))
+    reader = threading.Thread(  # a line the kill cut short ("ack " and no number) is no ack
+        target=lambda: acked.extend(
+            int(x[4:]) for x in stdout if x.startswith("ack ") and x[4:].strip().isdigit()
+        )
     )
     reader.start()
     time.sleep(rng.uniform(0.0, 0.06))

@@ -115,12 +115,16 @@ def test_cache_stores_every_field_of_a_checkin() -> None:
     ]
 
 
-def test_the_file_is_tinydb_json_with_a_schema_version(cache: Cache, db_path: Path) -> None:
+def test_the_files_are_tinydb_json_with_a_schema_version(cache: Cache, db_path: Path) -> None:
     cache.apply("mail", FetchResult(checkins=[checkin("m1")]), NOW)
     cache.commit()
     data = orjson.loads(db_path.read_bytes())
     assert next(iter(data["meta"].values()))["schema"] == SCHEMA_VERSION
-    assert next(iter(data["checkins"].values()))["at"] == NOW.isoformat()
+    assert "checkins" not in data  # they have their own file, beside a summary
+    [checkins_file] = db_path.parent.glob("farwatch.db.checkins.*")
+    checkins = orjson.loads(checkins_file.read_bytes())
+    assert next(iter(checkins["checkins"].values()))["at"] == NOW.isoformat()
+    assert stat.S_IMODE(os.stat(checkins_file).st_mode) == 0o600
 
 
 def test_checkins_are_deduplicated_by_key(cache: Cache) -> None:

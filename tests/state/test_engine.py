@@ -89,7 +89,7 @@ def test_a_refresh_reads_one_snapshot_for_statuses_and_health(
     engine.poll_all()
     reads: list[int] = []
     taken = Cache.snapshot
-    monkeypatch.setattr(Cache, "snapshot", lambda self: reads.append(1) or taken(self))
+    monkeypatch.setattr(Cache, "snapshot", lambda self, **kw: reads.append(1) or taken(self, **kw))
     refresh = engine.refresh(START)
     assert len(reads) == 1
     assert refresh.statuses == engine.statuses(START)
