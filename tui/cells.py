@@ -143,10 +143,12 @@ def age_label(status: WorkerStatus, now: datetime) -> str:
 def age_label_due(status: WorkerStatus, now: datetime) -> datetime:
     """When the age's words may next change; until then they cannot.
 
-    ``humanize_age`` looks at whole seconds and rounds them to minutes, hours
-    or days, so its words can change only on a half-minute boundary or the
-    second after it (``round`` ties go to the even number). A row is looked at
-    again then, not every second.
+    ``humanize_age`` looks at whole seconds: under an hour it rounds them to
+    minutes, so its words can change only on a half-minute boundary; under a
+    day it rounds to hours (half-hour boundaries); past that it counts whole
+    days. A tie on a boundary may round either way (``round`` goes to the even
+    number), so the second after it is looked at too. A row is looked at
+    again then, not every second: a worker three days quiet, once a day.
     """
     never = datetime.max.replace(tzinfo=now.tzinfo)
     age = live_age(status, now)
@@ -155,7 +157,8 @@ def age_label_due(status: WorkerStatus, now: datetime) -> datetime:
     if status.checkin_work_age is not None and not status.working_now:
         return never  # off hours the work age stands still until the next derive
     seconds = int(age)
-    step = seconds + 1 if seconds % 30 == 0 else (seconds // 30 + 1) * 30
+    unit = 30 if seconds < 3600 else 1800 if seconds < 86400 else 86400
+    step = seconds + 1 if seconds % unit == 0 else (seconds // unit + 1) * unit
     return now + timedelta(seconds=step - age)
 
 

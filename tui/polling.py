@@ -28,6 +28,7 @@ from farwatch.state.cadence import Reminder
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.poller import PollOutcome
 from farwatch.state.schedule import Scheduler
+from farwatch.state.snapshot import SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.state.watch import ChangeWatcher
 from farwatch.tui.engine_api import SchedulerLike
@@ -47,31 +48,52 @@ RELOAD_EVERY = 5.0
 """Seconds between cache reloads in read-only mode."""
 
 
-def default_scheduler(engine: EngineLike) -> SchedulerLike | None:
-    """The state package's scheduler over the engine's sources."""
+def default_scheduler(
+    engine: EngineLike, known: list[SourceHealth] | None = None
+) -> SchedulerLike | None:
+    """The state package's scheduler over the engine's sources.
+
+    ``known`` is each source's health as the dashboard already read it, so
+    building the scheduler reads nothing again (None: ask the engine).
+    """
     intervals = dict(engine.intervals)
     for name, source in engine.sources.items():
         intervals.setdefault(name, source.default_interval)
-    try:
-        known = {h.name: h for h in engine.health()}
-    except Exception:  # no readable health yet: every source is due at once
-        known = {}
-    scheduler: SchedulerLike = Scheduler(intervals, health=known, now=engine.clock())
+    if known is None:
+        try:
+            known = engine.health()
+        except Exception:  # no readable health yet: every source is due at once
+            known = []
+    scheduler: SchedulerLike = Scheduler(
+        intervals, health={h.name: h for h in known}, now=engine.clock()
+    )
     return scheduler
 
 
 class PollLoop:
     """Drives polls (writer) or reloads (read-only) for one app."""
 
-    def __init__(self, app: App[Any], engine: EngineLike, scheduler: SchedulerLike | None) -> None:
+    def __init__(
+        self,
+        app: App[Any],
+        engine: EngineLike,
+        scheduler: SchedulerLike | None,
+        *,
+        own_scheduler: bool = False,
+    ) -> None:
         self.app = app
         self.engine = engine
         self.scheduler = scheduler
+        self.own_scheduler = own_scheduler
+        """Build the default scheduler at ``start``, from the health already shown."""
         self.running: set[str] = set()
         self.watcher: ChangeWatcher | None = None
         self.cadence_busy = False
 
-    def start(self) -> None:
+    def start(self, known: list[SourceHealth] | None = None) -> None:
+        """Start polling (or reloading); ``known`` is the sources' health on screen."""
+        if self.scheduler is None and self.own_scheduler:
+            self.scheduler = default_scheduler(self.engine, known)
         settings = self.engine.settings
         if settings.policy.auto_nudge or settings.digest.channels:
             # Read-only dashboards too: whoever looks first sends, once (actions.cadence).
@@ -278,7 +300,13 @@ def payable_totals(
     engine: EngineLike, snapshot: CacheSnapshot, statuses: list[WorkerStatus], now: datetime
 ) -> tuple[CurrencyTotal, ...] | None:
     """This period's payable totals per currency, as ``farwatch pay`` computes them
-    (None when they cannot be worked out: the header then shows none)."""
+    (None when they cannot be worked out: the header then shows none).
+
+    With no rate on the roster there is no amount to show, and pricing every
+    worker's hours once a minute would cost half as much again as judging them.
+    """
+    if all(s.rate is None for s in statuses):
+        return ()
     from farwatch.state.pay import pay_report
 
     try:

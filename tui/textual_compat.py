@@ -1,6 +1,6 @@
 """Every place farwatch reaches into Textual's private internals, in one module.
 
-Textual's public API has no way to do these three things, and each one is
+Textual's public API has no way to do these things, and each one is
 worth bytes on the wire or work per tick on a dashboard left open all day
 over SSH. Textual is pinned exactly in pyproject.toml, and
 ``tests/tui/test_textual_compat.py`` fails loudly if any of these shapes moves,
@@ -21,23 +21,41 @@ so an upgrade is a deliberate change, not a silent breakage.
   addresses, tokens) after restoring the terminal. ``CrashHookApp`` lets the
   app save a redacted report first (``on_unhandled_error``) and drops that
   printout; the exit code stays 1.
-- ``DataTable._data`` (row key → column key → cell) and
-  ``DataTable._update_count`` (bumped to invalidate the render caches):
-  ``DataTable.update_cell`` repaints the whole table, so ``put_cell`` writes
-  the cell in place and lets the caller repaint just that cell.
+- ``ScrollView._size_updated(size, virtual_size, container_size, layout)``:
+  called for every scrollable widget on every layout pass of the screen. It
+  compares the container size it is given with its own size less the gutter,
+  which never match for a table with scrollbars, so each pass repaints both
+  scrollbars — a toast appearing or going repainted the table's right column
+  and bottom row, thousands of bytes for nothing. ``QuietTable`` skips the
+  pass when nothing it is given has changed since the last one.
+- ``DataTable._data`` (row key → column key → cell) and the render caches
+  ``_cell_render_cache`` (keys start with row key, column key),
+  ``_row_render_cache`` (keys start with the row key),
+  ``_row_renderable_cache`` (keys ``(update count, row index)``) and
+  ``_line_cache``: ``DataTable.update_cell`` repaints the whole table, and
+  bumping ``_update_count`` (how Textual forgets a changed cell) throws away
+  every cell's rendering, so repainting one cell re-renders its whole row.
+  ``QuietTable.put_cell`` writes the cell in place and forgets only that
+  cell's renderings before the next paint; the caller repaints just that cell.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from rich.console import Console, RenderableType
 from rich.control import Control
 from textual._compositor import ChopsUpdate
 from textual.app import App
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
+
+CellType = TypeVar("CellType")
 
 
 class TightChopsUpdate(ChopsUpdate):
@@ -91,7 +109,52 @@ class CrashHookApp(TightDisplayApp):
         self._exit_renderables.clear()  # the traceback with locals is not printed
 
 
-def put_cell(table: DataTable[Any], row_key: RowKey, column_key: ColumnKey, value: Any) -> None:
-    """Set one cell without ``update_cell``'s full repaint; the caller repaints the cell."""
-    table._data[row_key][column_key] = value
-    table._update_count += 1  # invalidates DataTable's render caches
+class QuietTable(DataTable[CellType]):
+    """A ``DataTable`` that repaints and re-renders only what changed.
+
+    Its scrollbars repaint only when its geometry changed, and a cell written
+    with ``put_cell`` is the only one rendered again.
+    """
+
+    _last_geometry: tuple[Size, Size, Size, Size] | None = None
+    _stale_cells: set[tuple[RowKey, ColumnKey]] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        geometry = (size, virtual_size, container_size, self.virtual_size)
+        if geometry == self._last_geometry:
+            # What ScrollView answers when only the pass repeats: no new size.
+            return bool(self._container_size != container_size)
+        self._last_geometry = geometry
+        return super()._size_updated(size, virtual_size, container_size, layout)
+
+    def put_cell(self, row_key: RowKey, column_key: ColumnKey, value: CellType) -> None:
+        """Set one cell without ``update_cell``'s full repaint; the caller repaints the cell."""
+        self._data[row_key][column_key] = value
+        if self._stale_cells is None:
+            self._stale_cells = set()
+        self._stale_cells.add((row_key, column_key))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._forget_stale_cells()
+        return super().render_lines(crop)
+
+    def _forget_stale_cells(self) -> None:
+        """Drop the cached renderings of every cell written since the last paint."""
+        stale = self._stale_cells
+        if not stale:
+            return
+        rows = {row for row, _ in stale}
+        indexes = {self._row_locations.get(row) for row in rows}
+        _discard(self._cell_render_cache, lambda key: (key[0], key[1]) in stale)
+        _discard(self._row_render_cache, lambda key: key[0] in rows)
+        _discard(self._row_renderable_cache, lambda key: key[1] in indexes)
+        self._line_cache.clear()
+        stale.clear()
+
+
+def _discard(cache: LRUCache[Any, Any], gone: Callable[[Any], bool]) -> None:
+    """Remove the entries whose key ``gone`` picks (Textual's LRU cache has no filter)."""
+    for key in [key for key in cache.keys() if gone(key)]:  # noqa: SIM118 (not a dict)
+        cache.discard(key)

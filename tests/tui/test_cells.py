@@ -85,11 +85,16 @@ def test_an_age_label_holds_until_its_due_moment_and_then_may_change() -> None:
             last_checkin=NOW - timedelta(minutes=minutes_ago),
             checkin_work_age=minutes_ago * 60,
         )
-        due = age_label_due(worker, NOW)
-        assert NOW < due <= NOW + timedelta(seconds=30)
-        label = age_label(worker, NOW)
-        for step in range(int((due - NOW).total_seconds() * 10)):
-            assert age_label(worker, NOW + timedelta(seconds=step / 10)) == label
+        at = NOW
+        for _ in range(3):  # three looks in a row
+            due = age_label_due(worker, at)
+            assert at < due <= at + timedelta(days=1)
+            label = age_label(worker, at)
+            span = due - at
+            for tenth in range(10):
+                assert age_label(worker, at + span * tenth / 10) == label
+            assert age_label(worker, due - timedelta(microseconds=1)) == label
+            at = due
     five = replace(
         status("a", "A"),
         last_checkin=NOW - timedelta(minutes=5, seconds=20),
@@ -99,6 +104,36 @@ def test_an_age_label_holds_until_its_due_moment_and_then_may_change() -> None:
     assert age_label(five, age_label_due(five, NOW)) == "6 minutes"
     never = replace(status("a", "A"), last_checkin=None)
     assert age_label_due(never, NOW) > NOW + timedelta(days=3650)
+
+
+def test_an_age_is_looked_at_again_at_every_second_its_words_change_and_rarely_else() -> None:
+    """Second by second through a day and a bit, and around the third day: every
+    change of words falls on a due moment; an age of days is looked at daily."""
+    from datetime import timedelta
+
+    from farwatch.tui.cells import age_label_due, humanize_age
+
+    def due_after(seconds: int) -> int:
+        worker = replace(status("a", "A"), checkin_work_age=float(seconds))
+        return seconds + round((age_label_due(worker, NOW) - NOW).total_seconds())
+
+    for start, end in ((0, 26 * 3600), (3 * 86400 - 3600, 3 * 86400 + 3600)):
+        looks, changes, missed = 0, 0, []
+        due, label = due_after(start), humanize_age(start)
+        for second in range(start + 1, end):
+            words = humanize_age(second)
+            if words != label:
+                changes += 1
+                if second != due:
+                    missed.append((second, label, words))
+            label = words
+            if second >= due:
+                due, looks = due_after(second), looks + 1
+        assert missed == []
+        # each change of words costs at most a boundary and its tie on either side
+        assert looks <= 4 * changes + 2, (looks, changes)
+    quiet = replace(status("a", "A"), checkin_work_age=3.2 * 86400)
+    assert age_label_due(quiet, NOW) - NOW > timedelta(hours=19)
 
 
 def test_the_over_cap_symbol_survives_a_running_timers_decimals() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -197,3 +197,72 @@ async def test_a_rederive_that_only_moves_ages_rebuilds_no_row(
         await pilot.pause()
         assert built == ["kai"] and t.updates == before + 1
         assert t.get_cell("kai", "category").plain == "QA"
+
+
+async def test_a_changed_cell_repaints_only_when_in_view_and_shows_when_scrolled_to(
+    tmp_path: Path,
+) -> None:
+    engine = FakeEngine(tmp_path)
+    app = build_app(engine, live=False, display_zone=UTC)
+    async with app.run_test(size=(120, 8)) as pilot:  # a few rows of twelve in view
+        t = table(app)
+        order = [row.key.value for row in t.ordered_rows]
+        top, bottom = order[0], order[-1]
+        assert bottom is not None and bottom not in screen_text(app)
+        updates, repaints = t.updates, t.cells_refreshed
+        engine.change(bottom, task="Below the fold")
+        engine.change(top, task="In plain view")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert t.updates - updates == 2  # both cells hold their new text
+        assert t.cells_refreshed - repaints == 1  # only the one on screen repaints
+        assert "In plain view" in screen_text(app)
+        t.move_cursor(row=len(order) - 1, animate=False)
+        await pilot.pause()
+        assert "Below the fold" in screen_text(app)
+        engine.change(bottom, task="Changed while scrolled")
+        await deliver(app, engine)
+        await pilot.pause()
+        assert "Changed while scrolled" in screen_text(app)
+
+
+async def test_statuses_are_judged_again_on_the_first_tick_of_each_new_minute_only(
+    tmp_path: Path,
+) -> None:
+    from tui_fakes import FakeScheduler
+
+    moments = [NOW.replace(second=10)]
+    clock: Clock = lambda: moments[-1]  # noqa: E731
+    engine = FakeEngine(tmp_path, clock=clock)
+    judged: list[datetime | None] = []
+    real_refresh = engine.refresh
+
+    def refresh(now: datetime | None = None) -> Any:
+        judged.append(now)
+        return real_refresh(now)
+
+    engine.refresh = refresh  # type: ignore[method-assign]
+    app = build_app(engine, scheduler=FakeScheduler(), clock=clock, display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):  # the judging right after the first frame (pay totals, log)
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            if len(judged) > 1:
+                break
+        assert len(judged) == 2  # the first frame's and the one right after it
+        judged.clear()
+        for second in (20, 40, 59):
+            moments.append(NOW.replace(second=second))
+            app.tick()
+        await app.workers.wait_for_complete()
+        assert judged == []  # the ages moved on screen; nothing was judged again
+        next_minute = NOW.replace(minute=31, second=0)
+        engine.change("kai", checkin_level="alert")  # what judging at the new minute finds
+        moments.append(next_minute)
+        app.tick()
+        app.tick()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert judged == [next_minute]
+        assert app.by_id["kai"].checkin_level == "alert"
+        assert table(app).get_cell("kai", "state").plain == "✖"

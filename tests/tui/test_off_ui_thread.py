@@ -64,3 +64,45 @@ async def test_detail_and_audit_log_read_in_the_worker_thread(
 
         assert on_main, "the refresh read nothing at all"
         assert not any(on_main), "a screen read the cache or the audit log on the UI thread"
+
+
+async def test_a_live_dashboard_reads_the_audit_log_after_its_first_frame_off_the_ui_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui_fakes import FakeScheduler
+
+    engine = FakeEngine(tmp_path)
+    audit.append(
+        engine.settings.audit_file,
+        audit.AuditEntry(action="ping", worker="ana", message="nudged yesterday"),
+    )
+    on_main: list[bool] = []
+    monkeypatch.setattr(audit, "_load", recording(on_main, audit._load))
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert [e.message for e in app.audit_entries] == ["nudged yesterday"]
+        assert on_main == [False]  # read once, by a worker thread
+        await pilot.press("l")
+        assert isinstance(app.screen, AuditLogScreen)
+        assert "nudged yesterday" in screen_text(app)
+
+
+async def test_the_default_scheduler_starts_from_the_health_already_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = FakeEngine(tmp_path)
+    health_reads: list[bool] = []
+    refreshes: list[bool] = []
+    monkeypatch.setattr(engine, "health", recording(health_reads, engine.health))
+    monkeypatch.setattr(engine, "refresh", recording(refreshes, engine.refresh))
+    app = build_app(engine, display_zone=UTC)
+    assert health_reads == []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.poller.scheduler is not None
+        await app.workers.wait_for_complete()
+        # the only health read is the one each refresh makes (the first gave the scheduler's)
+        assert len(health_reads) == len(refreshes)

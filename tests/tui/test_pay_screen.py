@@ -117,3 +117,33 @@ async def test_the_header_shows_this_periods_payable_total_per_currency(tmp_path
                 break
         header = screen_text(app).splitlines()[0]
         assert "2 workers · 1 over cap · payable 120.00 PESO? · $96.00  (stalest first)" in header
+
+
+async def test_with_no_rate_on_the_roster_no_pay_is_priced_and_the_header_shows_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing to show, nothing worked out: the rederive each minute does not price
+    every worker's hours for a header that would show no amount anyway."""
+    from farwatch.state import pay
+
+    priced: list[bool] = []
+    real_report = pay.pay_report
+
+    def counting_report(*args: object, **kwargs: object) -> object:
+        priced.append(True)
+        return real_report(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pay, "pay_report", counting_report)
+    engine = FakeEngine(tmp_path)
+    assert all(s.rate is None for s in engine.current)
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.pay_totals == ()
+        assert "payable" not in screen_text(app).splitlines()[0]
+        engine.change("ana", rate=12.0, currency="USD")
+        app.poller.rederive()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert priced  # a rate appeared: the totals are worked out again

@@ -12,6 +12,7 @@ import re
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import pytest
 from rich.console import Console
@@ -19,16 +20,17 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.coordinate import Coordinate
+from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import DataTable
 from textual.widgets.data_table import ColumnKey, RowKey
 from tui_fakes import screen_text
 
 from farwatch.tui.textual_compat import (
     ChopsUpdate,
+    QuietTable,
     TightChopsUpdate,
     TightDisplayApp,
-    put_cell,
     tighten,
 )
 
@@ -133,25 +135,95 @@ def test_unhandled_errors_still_pass_through_handle_exception_and_exit_renderabl
     assert "self._return_code = 1" in inspect.getsource(App._handle_exception)
 
 
+rendered: list[str] = []
+
+
+class Cell(Text):
+    """Text that notes each time it is rendered."""
+
+    def __rich_console__(self, console: Console, options: Any) -> Any:
+        rendered.append(self.plain)
+        yield from super().__rich_console__(console, options)
+
+
 class OneTable(App[None]):
     def compose(self) -> ComposeResult:
-        table: DataTable[Text] = DataTable()
+        table: QuietTable[Text] = QuietTable()
+        table.add_column("Name", key="name")
         table.add_column("Task", key="task")
-        table.add_row(Text("before"), key="ana")
+        table.add_row(Cell("Ana"), Cell("before"), key="ana")
+        table.add_row(Cell("Femi"), Cell("untouched"), key="femi")
         yield table
 
 
 @pytest.mark.anyio
-async def test_a_cell_put_in_place_shows_and_datatable_internals_keep_their_shape() -> None:
+async def test_a_cell_put_in_place_shows_and_is_the_only_cell_rendered_again() -> None:
     app = OneTable()
     async with app.run_test(size=(40, 6)) as pilot:
-        table: DataTable[Text] = app.query_one(DataTable)
+        table: QuietTable[Text] = app.query_one(QuietTable)
+        await pilot.pause()
+        table.refresh()  # a paint after the resize that followed mounting: caches current
+        await pilot.pause()
         assert isinstance(table._data, dict) and isinstance(table._update_count, int)
         assert table._data[RowKey("ana")][ColumnKey("task")].plain == "before"
-        count = table._update_count
-        put_cell(table, RowKey("ana"), ColumnKey("task"), Text("after"))
-        assert table._update_count == count + 1
-        table.refresh()
+        for cache in ("_cell_render_cache", "_row_render_cache", "_row_renderable_cache"):
+            assert len(getattr(table, cache)) > 0, cache  # filled by the first paint
+        key = next(iter(table._cell_render_cache.keys()))
+        assert isinstance(key[0], RowKey) and isinstance(key[1], ColumnKey)
+        assert isinstance(next(iter(table._row_render_cache.keys()))[0], RowKey)
+        assert isinstance(next(iter(table._row_renderable_cache.keys()))[1], int)
+        rendered.clear()
+        table.put_cell(RowKey("ana"), ColumnKey("task"), Cell("after"))
+        table.refresh_coordinate(Coordinate(0, 1))
+        table.refresh_coordinate(Coordinate(1, 1))  # a neighbour repaints from its cache
         await pilot.pause()
         assert table.get_cell("ana", "task").plain == "after"
-        assert "after" in screen_text(app) and "before" not in screen_text(app)
+        text = screen_text(app)
+        assert "after" in text and "before" not in text and "untouched" in text
+        assert rendered == ["after"]
+
+
+def counted(refresh: Any, name: str, calls: list[str]) -> Any:
+    """``refresh`` that also notes ``name`` in ``calls``."""
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(name)
+        return refresh(*args, **kwargs)
+
+    return counting
+
+
+class ScrollingTable(App[None]):
+    def compose(self) -> ComposeResult:
+        table: QuietTable[str] = QuietTable()
+        table.add_column("Worker", key="worker", width=60)
+        for n in range(30):
+            table.add_row(f"Worker {n:02d}", key=str(n))
+        yield table
+
+
+@pytest.mark.anyio
+async def test_a_toast_coming_and_going_does_not_repaint_the_tables_scrollbars(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ScrollView._size_updated repaints both scrollbars on every layout pass of the
+    screen; the steady table skips a pass that changed nothing, and still follows a
+    table that grew."""
+    app = ScrollingTable()
+    async with app.run_test(size=(40, 10), notifications=True) as pilot:
+        table = app.query_one(QuietTable)
+        await pilot.pause()
+        repaints: list[str] = []
+        for bar in (table.vertical_scrollbar, table.horizontal_scrollbar):
+            monkeypatch.setattr(bar, "refresh", counted(bar.refresh, bar.name or "", repaints))
+        assert list(inspect.signature(ScrollView._size_updated).parameters) == [
+            "self", "size", "virtual_size", "container_size", "layout",
+        ]  # fmt: skip
+        app.notify("Worker 07: no check-in for 2 hours", timeout=0.2)
+        await pilot.pause(0.5)
+        await pilot.pause()
+        assert repaints == []
+        table.add_row("Worker 30", key="30")
+        await pilot.pause()
+        assert "vertical" in repaints
+        assert table.vertical_scrollbar.window_virtual_size == 31 + 1  # rows + header
