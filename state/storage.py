@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,7 +174,7 @@ def parse_tables(raw: bytes) -> Tables:
 
 def write_atomic(path: Path, payload: bytes, *, sync_dir: bool = True) -> None:
     """Replace ``path`` with ``payload`` so that no crash leaves it half-written."""
-    tmp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{secrets.token_hex(4)}")
+    tmp = path.with_name(f"{temp_prefix(path)}{os.getpid()}-{os.urandom(4).hex()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
     try:
         try:

@@ -56,10 +56,22 @@ def local_config(tmp_path: Path) -> Path:
     return config
 
 
-def modules_after(*args: str) -> tuple[str, set[str]]:
+def poll_once(config: Path) -> None:
+    """Fill the cache from the sources of ``config``, as ``farwatch poll --once`` does."""
+    polled = subprocess.run(
+        [sys.executable, "-m", "farwatch.cli.main", "poll", "--once", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert polled.returncode == 0, polled.stderr
+
+
+def modules_after(*args: str, script: str = RUN_AND_LIST_MODULES) -> tuple[str, set[str]]:
     """Run ``farwatch ARGS`` in a fresh interpreter; its stdout and the modules it imported."""
     done = subprocess.run(
-        [sys.executable, "-c", RUN_AND_LIST_MODULES, *args],
+        [sys.executable, "-c", script, *args],
         capture_output=True,
         text=True,
         check=False,
@@ -82,22 +94,7 @@ def test_help_imports_no_command(local_config: Path) -> None:
 
 
 def test_status_with_local_sources_imports_no_network_or_ui(local_config: Path) -> None:
-    polled = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "farwatch.cli.main",
-            "poll",
-            "--once",
-            "--config",
-            str(local_config),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert polled.returncode == 0, polled.stderr
+    poll_once(local_config)
     for args in (["status"], ["status", "--json"]):
         out, modules = modules_after(
             *args, "--config", str(local_config), "--now", "2025-03-03T12:00:00Z"
@@ -118,3 +115,54 @@ def test_help_summaries_match_the_commands() -> None:
         command = main.get_command(ctx, name)
         assert command is not None
         assert command.get_short_help_str(limit=10_000) == summary
+
+
+FIRST_FRAME_AND_LIST_MODULES = """
+import asyncio, json, sys
+import farwatch.tui.app as dashboard
+from farwatch.cli.main import main
+
+def first_frame(engine):
+    async def run():
+        app = dashboard.build_app(engine, live=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            print("ROWS", len(app.statuses))
+            print("\\nMODULES " + json.dumps(sorted(sys.modules)))
+    asyncio.run(run())
+
+dashboard.run_dashboard = first_frame
+try:
+    main(sys.argv[1:], prog_name="farwatch")
+except SystemExit as exc:
+    if exc.code not in (0, None):
+        raise
+"""
+
+LATER = (
+    "farwatch.actions",  # nudges, pauses, statements: only when the owner acts
+    "farwatch.state.pay",  # the header's pay line comes after the first frame
+    "farwatch.state.pay_report",
+    "farwatch.state.digest",
+    "farwatch.tui.screens.detail",
+    "farwatch.tui.screens.pay",
+    "farwatch.tui.screens.compose",
+    "farwatch.sources.imap",
+    "farwatch.sources.clockify",
+    "farwatch.sources.toggl",
+    "farwatch.sources.harvest",
+    "farwatch.sources.http",
+    "babel",
+    "apprise",
+    "httpx",
+)
+
+
+def test_dashboard_first_frame_imports_only_what_it_shows(local_config: Path) -> None:
+    """What later screens, nudges, pay and network sources need loads after the
+    first frame, so the owner does not wait for it at start-up."""
+    poll_once(local_config)
+    out, modules = modules_after("--config", str(local_config), script=FIRST_FRAME_AND_LIST_MODULES)
+    assert "ROWS 1" in out  # the dashboard showed the team
+    loaded = sorted(m for m in modules if m.startswith(LATER))
+    assert loaded == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import tzinfo
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -11,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Input
 
 from farwatch.state.cadence import Reminder
-from farwatch.state.pay_report import payable_line
 from farwatch.state.status import WorkerStatus
 from farwatch.state.text import strip_control
 from farwatch.tui.ordering import SORT_LABELS, SORT_MODES, SortMode, summary
@@ -19,6 +19,19 @@ from farwatch.tui.screens.base import FarwatchScreen
 from farwatch.tui.widgets.header import FarwatchHeader
 from farwatch.tui.widgets.keybar import KeyBar
 from farwatch.tui.widgets.worker_table import WorkerTable
+
+if TYPE_CHECKING:
+    from farwatch.state.pay import CurrencyTotal
+
+
+def _payable(totals: Sequence[CurrencyTotal]) -> str:
+    """The header's payable line; the pay modules load only once there are totals
+    (they come after the first frame), so the first frame never waits on them."""
+    if not totals:
+        return ""
+    from farwatch.state.pay_report import payable_line
+
+    return payable_line(totals)
 
 
 def next_reminder(
@@ -92,7 +105,7 @@ class MainScreen(FarwatchScreen):
             self.header.set_summary(
                 summary(fw.statuses),
                 (
-                    payable_line(fw.pay_totals),
+                    _payable(fw.pay_totals),
                     next_reminder(fw.reminders, fw.by_id, fw.display_zone),
                 ),
                 self.view_description(),
