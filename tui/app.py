@@ -25,6 +25,7 @@ from farwatch.state.audit import AuditEntry
 from farwatch.state.cadence import Reminder
 from farwatch.state.clock import Clock
 from farwatch.state.engine_api import EngineLike
+from farwatch.state.gc_pause import first_frame_shown
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.status import WorkerStatus
 from farwatch.themes import DEFAULT_THEME, FARWATCH_THEMES, state_variable_defaults
@@ -193,6 +194,7 @@ class FarwatchApp(WorkerDialogs, CrashHookApp):
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         for notice in self.engine.notices:
             self.notify(notice, title="farwatch", severity="warning", markup=False)
+        self.call_after_refresh(first_frame_shown)  # the collector, if start-up paused it
         if self.live:
             self.poller.start(known=self.health)
             self.set_interval(max(0.2, self.engine.settings.ui.tick), self.tick)

@@ -19,6 +19,7 @@ import click
 from farwatch.cli.common import ConfigProblem, config_option, load, make_config_option
 from farwatch.sources.redact import RedactingWriter
 from farwatch.state.config import ENV_VAR, ConfigError
+from farwatch.state.gc_pause import first_frame_shown, pause_until_first_frame
 
 COMMANDS: dict[str, str] = {
     "init": "farwatch.cli.init_cmd:init",
@@ -155,14 +156,22 @@ def main(ctx: click.Context) -> None:
 
 
 def open_dashboard(ctx: click.Context) -> None:
-    """Open the dashboard on the configured team (the engine is opened here)."""
-    from farwatch.cli.engine_ctx import opened_engine
+    """Open the dashboard on the configured team (the engine is opened here).
 
-    settings = load(ctx).settings
-    from farwatch.tui.app import run_dashboard
+    The garbage collector is off from here to the first frame (the app turns it
+    back on then; so does leaving this function, whatever happens).
+    """
+    pause_until_first_frame()
+    try:
+        from farwatch.cli.engine_ctx import opened_engine
 
-    with opened_engine(settings, writer=True, warn_notices=False) as engine:
-        run_dashboard(engine)
+        settings = load(ctx).settings
+        from farwatch.tui.app import run_dashboard
+
+        with opened_engine(settings, writer=True, warn_notices=False) as engine:
+            run_dashboard(engine)
+    finally:
+        first_frame_shown()
 
 
 if __name__ == "__main__":  # pragma: no cover

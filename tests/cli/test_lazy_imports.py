@@ -118,7 +118,7 @@ def test_help_summaries_match_the_commands() -> None:
 
 
 FIRST_FRAME_AND_LIST_MODULES = """
-import asyncio, json, sys
+import asyncio, gc, json, sys
 import farwatch.tui.app as dashboard
 from farwatch.cli.main import main
 
@@ -127,7 +127,7 @@ def first_frame(engine):
         app = dashboard.build_app(engine, live=False)
         async with app.run_test(size=(120, 40)) as pilot:
             await pilot.pause()
-            print("ROWS", len(app.statuses))
+            print("ROWS", len(app.statuses), "COLLECTING", gc.isenabled())
             print("\\nMODULES " + json.dumps(sorted(sys.modules)))
     asyncio.run(run())
 
@@ -163,6 +163,6 @@ def test_dashboard_first_frame_imports_only_what_it_shows(local_config: Path) ->
     first frame, so the owner does not wait for it at start-up."""
     poll_once(local_config)
     out, modules = modules_after("--config", str(local_config), script=FIRST_FRAME_AND_LIST_MODULES)
-    assert "ROWS 1" in out  # the dashboard showed the team
+    assert "ROWS 1 COLLECTING True" in out  # the team shown, the collector back on
     loaded = sorted(m for m in modules if m.startswith(LATER))
     assert loaded == []
