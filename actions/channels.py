@@ -87,11 +87,11 @@ def _with_timeouts(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def email_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
-    """The email channel for ``status``, or None when none is configured."""
+def email_channel(nudge: NudgeSettings, email: str) -> Channel | None:
+    """The email channel to ``email`` (a roster cell), or None when none is configured."""
     if not nudge.email:
         return None
-    address = status.email.strip()
+    address = email.strip()
     if not address:
         return Channel("email", "(no email in the roster)", "", "no email address in the roster")
     if not _ONE_ADDRESS.match(address):
@@ -110,10 +110,10 @@ def email_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
     return Channel("email", address, url)
 
 
-def im_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
-    """The IM channel named by the roster's ``im`` cell, or None when it is empty."""
+def im_channel(nudge: NudgeSettings, im: str) -> Channel | None:
+    """The IM channel named by an ``im`` cell (``NAME:recipient``), or None when empty."""
     try:
-        ref = parse_im_ref(status.im)
+        ref = parse_im_ref(im)
     except ImRefError as exc:
         return Channel("im", "(refused roster im)", "", str(exc))
     if ref is None:
@@ -134,7 +134,7 @@ def im_channel(nudge: NudgeSettings, status: WorkerStatus) -> Channel | None:
 
 
 def channels_for(nudge: NudgeSettings, status: WorkerStatus) -> list[Channel]:
-    found = [email_channel(nudge, status), im_channel(nudge, status)]
+    found = [email_channel(nudge, status.email), im_channel(nudge, status.im)]
     return [c for c in found if c is not None]
 
 

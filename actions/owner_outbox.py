@@ -11,7 +11,7 @@ a kill -9 mid-send leaves an intent without an outcome ("maybe sent").
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from farwatch.actions import channels as channels_mod
 from farwatch.actions.channels import Channel
@@ -30,55 +30,20 @@ from farwatch.state.digest import (
 from farwatch.state.engine_api import EngineLike
 from farwatch.state.pay import pay_report
 from farwatch.state.settings import Settings
-from farwatch.state.status import WorkerStatus
 
 DELIVER = "owner_delivery"
 
 
 def owner_channels(settings: Settings) -> list[Channel]:
     """The digest's channels: ``email:ADDRESS`` or an im value as in the roster."""
-    found: list[Channel] = []
+    found: list[Channel | None] = []
     for spec in settings.digest.channels:
-        kind, _, rest = spec.partition(":")
-        is_email = kind == "email"
-        owner = _owner_status(email=rest if is_email else "", im="" if is_email else spec)
-        wanted = "email" if is_email else "im"
-        found.extend(
-            c for c in channels_mod.channels_for(settings.nudge, owner) if c.kind == wanted
-        )
-    return found
-
-
-def _owner_status(email: str, im: str) -> WorkerStatus:
-    """The owner as a message recipient (channels are built per recipient)."""
-    epoch = datetime(2000, 1, 1, tzinfo=UTC)
-    return WorkerStatus(
-        id="owner",
-        name="owner",
-        email=email,
-        category="",
-        timezone="UTC",
-        local_time=epoch,
-        task="",
-        task_source="none",
-        running=False,
-        paused=False,
-        working_now=False,
-        last_checkin=None,
-        last_checkin_subject="",
-        checkin_age=None,
-        checkin_work_age=None,
-        checkin_level="never",
-        hours_used=0.0,
-        cap_hours=None,
-        cap_period="week",
-        period_start=None,
-        burn=None,
-        burn_level="no_cap",
-        cap_eta=None,
-        checkins_total=0,
-        im=im,
-    )
+        kind, _, address = spec.partition(":")
+        if kind == "email":
+            found.append(channels_mod.email_channel(settings.nudge, address))
+        else:
+            found.append(channels_mod.im_channel(settings.nudge, spec))
+    return [c for c in found if c is not None]
 
 
 def make_digest(engine: EngineLike, now: datetime | None = None) -> Digest:
