@@ -83,6 +83,33 @@ def test_config_error_exit_2_message_and_no_traceback(run: Run, tmp_path: Path) 
         assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda p: os.mkfifo(p), "a FIFO (named pipe)"),  # an open() would wait for a writer
+        (lambda p: os.symlink("/dev/zero", p), "a device"),  # a read() would never end
+    ],
+)
+def test_config_that_is_not_a_regular_file_is_refused_without_hanging(
+    run: Run, tmp_path: Path, make: Callable[[Path], None], what: str
+) -> None:
+    path = tmp_path / "config.toml"
+    make(path)
+    result = run("--config", str(path), "status")
+    assert result.exit_code == 2
+    assert result.stderr == f"farwatch: {path}: expected a TOML file, got {what}\n"
+
+
+def test_config_over_a_megabyte_is_refused(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("# " + "x" * (1024 * 1024) + "\n")
+    result = run("--config", str(path), "status")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"farwatch: {path}: expected a TOML file of at most 1 MB, got a larger file\n"
+    )
+
+
 def test_missing_default_config_says_run_init(run: Run) -> None:
     result = run("status")
     assert result.exit_code == 2
