@@ -175,3 +175,34 @@ def test_roster_warnings_are_printed_one_per_line(run: Run, tmp_path: Path) -> N
     assert len(warnings) == 2, result.stdout
     assert warnings[0].startswith("warning: line 3:") and warnings[1].startswith("warning: line 4:")
     assert not any("; warning:" in line for line in lines)
+
+
+def test_a_source_refusing_its_own_settings_is_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig
+) -> None:
+    refuses = {"error": {"kind": "config", "message": "set exactly one of path or url"}}
+    path = make_config([("roster", GOOD), ("sheet", refuses)])
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"config has problems: {path} (2 sources)"
+    assert "config OK" not in result.output
+    assert lines[2] == "sheet (fakefile)   FAILED  config: set exactly one of path or url"
+
+
+def test_an_unset_secret_variable_is_named_as_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FW_TEST_UNSET_CLOCKIFY_KEY", raising=False)
+    extra = (
+        '[[sources]]\ntype = "clockify"\nname = "hours"\nworkspace = "w1"\n'
+        'api_key_env = "FW_TEST_UNSET_CLOCKIFY_KEY"\n'
+    )
+    path = make_config([("roster", GOOD)], extra=extra)
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"{path}: sources[1].api_key_env: environment variable FW_TEST_UNSET_CLOCKIFY_KEY is "
+        "not set in this shell (source 'hours' cannot log in without it)\n"
+    )
+    assert result.stdout.startswith(f"config has problems: {path} (2 sources)")
