@@ -90,8 +90,12 @@ def pay_table(report: PayReport, width: int) -> str:
 
 @click.command()
 @config_option
-@click.option("--from", "first_text", metavar="DATE", help="First local date (each worker's).")
-@click.option("--to", "last_text", metavar="DATE", help="Last local date, inclusive.")
+@click.option(
+    "--from", "first_text", metavar="DATE", help="First local date (each worker's); goes with --to."
+)
+@click.option(
+    "--to", "last_text", metavar="DATE", help="Last local date, inclusive; goes with --from."
+)
 @click.option("--now", "now_text", metavar="ISO8601", help="Evaluate as of this instant.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a payroll import.")
@@ -118,6 +122,12 @@ def pay(
     if dry_run and not send:
         raise click.UsageError("--dry-run goes with --send")
     dates = PayRange(_date(first_text, "--from"), _date(last_text, "--to"))
+    if (dates.first is None) != (dates.last is None):  # one alone read as one day: 0 h
+        given, missing = ("--from", "--to") if dates.first else ("--to", "--from")
+        raise click.UsageError(
+            f"{given} needs {missing} too: the range is two local dates, both inclusive "
+            "(for one day, give the same date to both; without either, the current cap period)"
+        )
     if dates.first and dates.last and dates.last < dates.first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     settings = load().settings

@@ -160,3 +160,16 @@ def test_approving_records_the_figures_and_a_second_approval_says_what_changed(
     assert "Bo Lind: payable — → €60.00" in second.output
     same = farwatch(team, *args)
     assert "no change since" in same.output
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"), [("--from", "--to"), ("--to", "--from")], ids=["from", "to"]
+)
+def test_half_a_range_is_a_usage_error_not_a_silent_single_day(
+    tmp_path: Path, given: str, missing: str
+) -> None:
+    """``--from 2026-03-01`` alone used to report that one Sunday: 0 h owed to everyone."""
+    result = farwatch(tmp_path / "config.toml", "pay", given, "2026-03-01")
+    assert result.exit_code == 2
+    assert f"Error: {given} needs {missing} too: the range is two local dates" in result.output
+    assert "Traceback" not in result.output
