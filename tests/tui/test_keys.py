@@ -291,3 +291,24 @@ async def test_at_80_columns_the_sources_screen_shows_the_whole_failing_error(
         assert "clockify — rate limited: the server answered 429 Too Many Requests" in text
         assert "waiting 10 min" in text
         assert "farwatch will back off and retry later" in text
+
+
+@pytest.mark.parametrize(
+    ("opens", "dialog_keys"),
+    [("x", "^s Confirm  esc Cancel"), ("?", "esc Close"), ("enter x", "^s Confirm  esc Cancel")],
+    ids=["pause-over-table", "help", "pause-over-detail"],
+)
+async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys_not_dead_ones(
+    app: FarwatchApp, opens: str, dialog_keys: str
+) -> None:
+    """Keys of the screen under a dialog do nothing while it is open; the bar must not offer them."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*opens.split())
+        await pilot.pause()
+        bottom = screen_text(app).splitlines()[-1]
+        assert bottom.strip() == dialog_keys
+        assert "Filter" not in bottom and "Ping" not in bottom and "palette" not in bottom
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "p Ping" in screen_text(app).splitlines()[-1]  # its own keys, once uncovered
