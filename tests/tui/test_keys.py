@@ -301,7 +301,7 @@ async def test_at_80_columns_the_sources_screen_shows_the_whole_failing_error(
 async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys_not_dead_ones(
     app: FarwatchApp, opens: str, dialog_keys: str
 ) -> None:
-    """Keys of the screen under a dialog do nothing while it is open; the bar must not offer them."""
+    """The keys of the screen under a dialog do nothing while it is open: not offered."""
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press(*opens.split())
