@@ -43,6 +43,10 @@ so an upgrade is a deliberate change, not a silent breakage.
   then Page Down faster than a frame: the commands arrived, the list was not
   drawn), ending the dashboard. ``SteadyCommandPalette`` ignores a page move
   until the list has lines.
+- ``textual.keys._character_to_key(character)``: how Textual names the key
+  that types a character (``?`` is ``question_mark``), the name a keymap
+  entry is compared by; ``key_names`` uses it so ``farwatch check`` finds two
+  bindings on one key however each was written.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from textual.app import App
 from textual.cache import LRUCache
 from textual.command import CommandList, CommandPalette
 from textual.geometry import Region, Size
+from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -114,6 +119,12 @@ class CrashHookApp(TightDisplayApp):
         self.on_unhandled_error(error)
         super()._handle_exception(error)
         self._exit_renderables.clear()  # the traceback with locals is not printed
+
+
+def key_names(keys: str) -> set[str]:
+    """The keys a binding's ``"a, ctrl+b"`` string binds, as Textual names them."""
+    names = (key.strip() for key in keys.split(","))
+    return {_character_to_key(key) if len(key) == 1 else key.lower() for key in names if key}
 
 
 class SteadyCommandPalette(CommandPalette):

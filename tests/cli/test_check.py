@@ -206,3 +206,32 @@ def test_an_unset_secret_variable_is_named_as_a_config_problem_exit_2(
         "not set in this shell (source 'hours' cannot log in without it)\n"
     )
     assert result.stdout.startswith(f"config has problems: {path} (2 sources)")
+
+
+def test_two_bindings_on_one_key_are_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """``poll_now = "q"`` would leave q to quit or to poll, never both: check says so."""
+    extra = '[ui.keys]\npoll_now = "q"\nping = "x"\nsort = "ctrl+o"\n'
+    path = make_config([("roster", GOOD)], extra=extra)
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f'{path}: ui.keys.ping: "x" is also the key of "pause"; only one of them would work: '
+        "choose another key",
+        f'{path}: ui.keys.poll_now: "q" is also the key of "quit"; only one of them would '
+        "work: choose another key",
+    ]
+
+
+def test_a_screen_key_shadowing_the_apps_by_design_is_not_a_clash(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """The sources screen's own "u" polls that source; rebinding both together is fine."""
+    from farwatch.tui.screens.sources import SourcesScreen
+
+    screen_ids = [b.id for b in SourcesScreen.BINDINGS if getattr(b, "key", "") == "u"]
+    assert screen_ids and screen_ids[0]
+    extra = f'[ui.keys]\npoll_now = "ctrl+r"\n{screen_ids[0]} = "ctrl+r"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
+    assert result.exit_code == 0, result.output
