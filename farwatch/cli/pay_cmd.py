@@ -14,7 +14,7 @@ from farwatch.actions.workers import ActionError, resolve_worker
 from farwatch.cli.common import UserError, config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_cmd import parse_now
-from farwatch.cli.status_table import table
+from farwatch.cli.status_table import no_workers, table
 from farwatch.state.clock import Clock, frozen_clock, system_clock
 from farwatch.state.pay import PayRange, PayReport, WorkerPay, pay_report
 from farwatch.state.pay_report import format_money, hours, pay_csv, pay_json, statement_text
@@ -43,7 +43,7 @@ def local_date(w: WorkerPay) -> str:
     return w.period_start.astimezone(zone).strftime("%Y-%m-%d")
 
 
-def pay_table(report: PayReport, width: int) -> str:
+def pay_table(report: PayReport, width: int, has_sources: bool = True) -> str:
     headers = (
         "NAME",
         "FROM",
@@ -71,7 +71,7 @@ def pay_table(report: PayReport, width: int) -> str:
             )
         )
     if not rows:
-        return "No workers yet: no roster in the cache (run `farwatch poll --once`)."
+        return no_workers(has_sources)
     lines = [table(headers, rows, width, flex=0), ""]
     for t in report.totals:
         currency = t.currency or "no currency"
@@ -167,7 +167,8 @@ def pay(
     elif as_csv:
         click.echo(pay_csv(report), nl=False)
     else:
-        click.echo(pay_table(report, shutil.get_terminal_size((100, 24)).columns))
+        width = shutil.get_terminal_size((100, 24)).columns
+        click.echo(pay_table(report, width, has_sources=bool(settings.sources)))
 
 
 def _range_key(dates: PayRange, report: PayReport) -> str:
