@@ -312,3 +312,24 @@ async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys_not_dead_ones(
         await pilot.press("escape")
         await pilot.pause()
         assert "p Ping" in screen_text(app).splitlines()[-1]  # its own keys, once uncovered
+
+
+async def test_keys_on_a_filter_that_matches_nobody_say_so_instead_of_nothing(
+    app: FarwatchApp,
+) -> None:
+    """An empty table after a filter: Enter, p, x and r each say why nothing opened."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"zzq", "enter")
+        said = "No worker matches the filter 'zzq'; Esc clears it"
+        assert [n.message for n in app._notifications] == [said]
+        for key in ("p", "x", "r", "enter"):
+            app._notifications.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen), key
+            assert [n.message for n in app._notifications] == [said], key
+        await pilot.press("escape")
+        await pilot.press("p")
+        await pilot.pause()
+        assert not isinstance(app.screen, MainScreen)  # the filter cleared: a worker again
