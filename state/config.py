@@ -235,6 +235,7 @@ class _Validator(SourcesReader):
             digest=digest,
             audit_path=audit_path,
         )
+        self._check_audit_file(settings.audit_file, default=audit_path is None)
         return LoadedConfig(settings, tuple(self.warnings))
 
     def _section(self, top: Table, name: str) -> Table:
@@ -319,6 +320,16 @@ class _Validator(SourcesReader):
         path: Path | None = t.get("path", self.path, None)
         t.finish(("path",))
         return path
+
+    def _check_audit_file(self, path: Path, default: bool) -> None:
+        """The audit log is opened by every command: a folder or FIFO there must not crash or hang."""
+        if path.is_file() or not path.exists():
+            return
+        what = "a directory" if path.is_dir() else "not a regular file"
+        beside = " (beside the cache)" if default else ""
+        expected = 'the path of the audit log file, like "audit.jsonl"'
+        got = f"{display_path(path)}{beside}, which is {what}"
+        raise ConfigError(self.file, "audit.path", expected, got)
 
     def _nudge(self, top: Table) -> NudgeSettings:
         t = self._section(top, "nudge")

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 from farwatch.cli import main as cli_main
 from farwatch.state.engine import Engine
@@ -108,6 +108,40 @@ def test_config_over_a_megabyte_is_refused(run: Run, tmp_path: Path) -> None:
     assert result.stderr == (
         f"farwatch: {path}: expected a TOML file of at most 1 MB, got a larger file\n"
     )
+
+
+def test_an_audit_path_that_is_a_folder_or_fifo_is_a_config_error(
+    run: Run, make_config: MakeConfig, tmp_path: Path
+) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    path = make_config([("roster", ROSTER)], extra=f'[audit]\npath = "{folder}"\n')
+    for args in (["status"], ["log"], ["pause", "ana", "--dry-run"]):
+        result = run("--config", str(path), *args)
+        assert result.exit_code == 2, args
+        assert result.stderr == (
+            f"farwatch: {path}: audit.path: expected the path of the audit log file, like "
+            f'"audit.jsonl", got {folder}, which is a directory\n'
+        )
+    fifo = tmp_path / "audit.jsonl"  # the default place, beside the cache
+    os.mkfifo(fifo)
+    result = run("--config", str(make_config([("roster", ROSTER)])), "status")
+    assert result.exit_code == 2
+    assert f"got {fifo} (beside the cache), which is not a regular file" in result.stderr
+
+
+def test_a_file_that_cannot_be_opened_is_named_without_a_traceback(
+    run: Run, make_config: MakeConfig, tmp_path: Path
+) -> None:
+    audit_file = tmp_path / "audit.jsonl"
+    audit_file.symlink_to(audit_file)  # a loop: open() fails with ELOOP
+    path = make_config([("roster", ROSTER)])
+    result = CliRunner().invoke(cli_main.main, ["--config", str(path), "log"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"farwatch: cannot use {audit_file}: Too many levels of symbolic links\n"
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 def test_missing_default_config_says_run_init(run: Run) -> None:
