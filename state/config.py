@@ -322,7 +322,7 @@ class _Validator(SourcesReader):
         return path
 
     def _check_audit_file(self, path: Path, default: bool) -> None:
-        """The audit log is opened by every command: a folder or FIFO there must not crash or hang."""
+        """Every command opens the audit log: a folder or FIFO there must not crash or hang."""
         if path.is_file() or not path.exists():
             return
         what = "a directory" if path.is_dir() else "not a regular file"
