@@ -203,3 +203,21 @@ def test_no_command_opens_the_dashboard_on_an_opened_engine(
     result = run("--config", str(path))
     assert result.exit_code == 0, result.output
     assert seen == {"sources": ["alpha"], "read_only": False, "config": path}
+
+
+@pytest.mark.parametrize(
+    ("table", "key"), [("cache", "retention"), ("thresholds", "checkin_alert")]
+)
+def test_a_duration_beyond_ten_years_is_a_config_error_not_a_crash_later(
+    run: Run, tmp_path: Path, table: str, key: str
+) -> None:
+    """``retention = "1000000000d"`` used to pass and then crash every poll (OverflowError)."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[{table}]\n{key} = "1000000000d"\n')
+    for args in (["poll", "--once"], ["status"]):
+        result = run("--config", str(path), *args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f'farwatch: {path}: {table}.{key}: expected a duration like "90m" or "2h", '
+            'at most "3650d" (ten years), got "1000000000d"\n'
+        )
