@@ -261,3 +261,23 @@ def test_json_currency_is_null_when_the_roster_gives_none(run: Run, team_config:
     workers = status_json(run, team_config)["workers"]
     assert all(w["currency"] is None or w["currency"] != "" for w in workers)
     assert any(w["currency"] is None for w in workers)
+
+
+def test_an_empty_table_says_why_once_the_sources_were_polled(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """After a poll, "run farwatch poll --once" would send the owner round in a circle."""
+    empty = make_config([("roster", {"roster": []})], name="empty.toml")
+    assert run("--config", str(empty), "poll", "--once").exit_code == 0
+    result = run("--config", str(empty), "status")
+    assert "No workers: the roster was read and has no rows (add a row per worker)." in (
+        result.stdout
+    )
+    broken = make_config(
+        [("roster", {"error": {"kind": "parse", "message": "the roster is empty"}})],
+        name="broken.toml",
+    )
+    assert run("--config", str(broken), "poll", "--once").exit_code == 1
+    result = run("--config", str(broken), "status")
+    assert "No workers yet: roster failing (the reason is below)." in result.stdout
+    assert "poll --once" not in result.stdout
