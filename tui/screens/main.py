@@ -145,7 +145,7 @@ class MainScreen(FarwatchScreen):
         if query:
             text = f"No worker matches the filter {query!r}; Esc clears it"
         elif not self.fw.statuses:
-            text = "No workers yet: the roster has not been read"
+            text = "No workers yet: no roster has been read (the Sources screen says why)"
         else:
             text = "The cursor is on a category heading, not a worker"
         self.notify(text, timeout=3, markup=False)
