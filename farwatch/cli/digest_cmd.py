@@ -27,7 +27,7 @@ def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
     )
 
     settings = load().settings
-    now = parse_now(now_text) if now_text else system_clock()
+    now = parse_now(now_text) if now_text is not None else system_clock()
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:
         made = make_digest(engine, now)
         channels = owner_channels(settings)

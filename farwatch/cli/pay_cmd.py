@@ -131,7 +131,7 @@ def pay(
     if dates.first and dates.last and dates.last < dates.first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     settings = load().settings
-    now = parse_now(now_text) if now_text else system_clock()
+    now = parse_now(now_text) if now_text is not None else system_clock()
     clock = frozen_clock(now)
     with opened_engine(settings, writer=False, clock=clock) as engine:
         statuses = engine.statuses(now)

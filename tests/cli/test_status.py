@@ -191,6 +191,7 @@ def test_json_on_an_empty_cache(run: Run, make_config: MakeConfig) -> None:
     ("value", "message"),
     [
         ("yesterday", "'yesterday' is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)"),
+        ("", "'' is not an ISO 8601 time"),  # an empty $VAR in a script: not "now"
         ("2025-03-04T10:00:00", "'2025-03-04T10:00:00' has no timezone; add Z or an offset"),
         (
             "0001-01-01T00:00:00Z",
