@@ -119,8 +119,12 @@ def pay(
     """What each worker is owed for the range: payable hours up to the cap, times the rate."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
+    if approving and send:  # one would silently win; --dry-run would not cover --approve
+        raise click.UsageError("choose one of --approve and --send (run them one after another)")
     if dry_run and not send:
         raise click.UsageError("--dry-run goes with --send")
+    if statement and (as_json or as_csv) and not send:
+        raise click.UsageError("--statement prints a text statement; leave out --json and --csv")
     dates = PayRange(_date(first_text, "--from"), _date(last_text, "--to"))
     if (dates.first is None) != (dates.last is None):  # one alone read as one day: 0 h
         given, missing = ("--from", "--to") if dates.first else ("--to", "--from")
@@ -153,7 +157,7 @@ def pay(
                 click.echo(f"no change {since}")
             for change in done.changes:
                 click.echo(f"changed {since}: {strip_control(change)}")
-        click.echo(f"approved {plural(len(report.workers), 'worker')}'s figures for {key}")
+        click.echo(f"approved the figures of {plural(len(report.workers), 'worker')} for {key}")
         return
     if send:
         _send(settings, clock, statuses, report, dry_run)
