@@ -164,6 +164,7 @@ def config_problems(settings: Settings) -> list[str]:
         load_templates(settings.nudge.templates)
     except TemplateError as exc:
         problems.append(f"nudge.templates: {exc}")
+    problems += email_url_problems(settings)
     variable = settings.nudge.email_password_env
     if settings.nudge.email and variable and not os.environ.get(variable):
         problems.append(
@@ -171,6 +172,27 @@ def config_problems(settings: Settings) -> list[str]:
             "(email pings would fail)"
         )
     return problems + unset_source_secrets(settings) + cadence_problems(settings)
+
+
+def email_url_problems(settings: Settings) -> list[str]:
+    """A ``[nudge] email`` URL apprise cannot use: every ping and digest by email would fail."""
+    if not settings.nudge.email:
+        return []
+    import apprise  # here, not at the top: only `check` pays for it
+
+    from farwatch.actions.channels import email_channel
+
+    channel = email_channel(settings.nudge, "worker@example.com")
+    if channel is None:
+        return []
+    if channel.problem:
+        return [f"nudge.email: {channel.problem}"]
+    if not apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory")).add(channel.url):
+        return [
+            "nudge.email: apprise does not understand this URL (email pings would fail); "
+            'expected one like "mailtos://user@smtp.example.com"'
+        ]
+    return []
 
 
 def unset_source_secrets(settings: Settings) -> list[str]:

@@ -50,8 +50,9 @@ def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
                 )
                 results = deliver_owner_messages(engine)
                 failed = [e for e in results if e.outcome == "failed"]
-                for e in failed:
-                    click.echo(f"failed: {e.detail}", err=True)
+                for e in failed:  # detail: "<queued entry id> <error>"
+                    why = e.detail.split(" ", 1)[-1]
+                    click.echo(f"farwatch: digest not sent by {e.channel}: {why}", err=True)
                 if not results:
                     click.echo("queued: the owner's quiet hours are on; it goes out after them")
                 elif failed:

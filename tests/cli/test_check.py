@@ -235,3 +235,18 @@ def test_a_screen_key_shadowing_the_apps_by_design_is_not_a_clash(
     extra = f'[ui.keys]\npoll_now = "ctrl+r"\n{screen_ids[0]} = "ctrl+r"\n'
     result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
     assert result.exit_code == 0, result.output
+
+
+def test_an_email_url_apprise_cannot_use_is_a_config_problem(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """``mailto://127.0.0.1:25`` parses as a URL, but no ping or digest could go by it."""
+    extra = '[nudge]\nemail = "mailto://127.0.0.1:25"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
+    assert result.exit_code == 2, result.output
+    assert "nudge.email: apprise does not understand this URL (email pings would fail)" in (
+        result.stderr
+    )
+    fine = '[nudge]\nemail = "mailtos://owner@example.com@smtp.example.com"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=fine)))
+    assert result.exit_code == 0, result.output
