@@ -333,3 +333,24 @@ async def test_keys_on_a_filter_that_matches_nobody_say_so_instead_of_nothing(
         await pilot.press("p")
         await pilot.pause()
         assert not isinstance(app.screen, MainScreen)  # the filter cleared: a worker again
+
+
+async def test_p_on_a_category_heading_says_so(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        app.query_one(WorkerTable).move_cursor(row=0)  # the first category's heading
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "The cursor is on a category heading, not a worker"
+        await pilot.press("slash", "a", "enter")  # a filter that matches some: still a heading
+        await pilot.pause()
+        assert app.query_one(WorkerTable).shown_statuses()
+        app.query_one(WorkerTable).move_cursor(row=0)
+        await pilot.press("x")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "The cursor is on a category heading, not a worker"

@@ -141,11 +141,10 @@ class MainScreen(FarwatchScreen):
         return worker_id
 
     def _say_nobody_shown(self) -> None:
-        query = self.table.query_text
-        if query:
-            text = f"No worker matches the filter {query!r}; Esc clears it"
-        elif not self.fw.statuses:
+        if not self.fw.statuses:
             text = "No workers yet: no roster has been read (the Sources screen says why)"
+        elif not self.table.shown_statuses():
+            text = f"No worker matches the filter {self.table.query_text!r}; Esc clears it"
         else:
             text = "The cursor is on a category heading, not a worker"
         self.notify(text, timeout=3, markup=False)
