@@ -141,8 +141,9 @@ def parse_roster(text: str, *, delimiter: str | None = None) -> RosterParse:
     European locales saves "CSV" with semicolons, and TSV pastes use tabs.
 
     Raises:
-        RosterFormatError: no header row, or no ``name`` column — a wrong file
-            or tab, which must not silently empty the roster.
+        RosterFormatError: no header row, no ``name`` column, or a header and
+            no row at all — a wrong file or tab, or a sheet caught mid-edit,
+            which must not silently empty the roster.
     """
     out = RosterParse()
     text = text.removeprefix("\ufeff")
@@ -167,6 +168,10 @@ def parse_roster(text: str, *, delimiter: str | None = None) -> RosterParse:
         shown = ", ".join(h for h in header if h) or "none"
         raise RosterFormatError(
             f"the roster has no 'name' column on line {header_line} (columns: {shown[:200]})"
+        )
+    if not out.rows and not out.skipped and not out.warnings:
+        raise RosterFormatError(
+            f"the roster has no worker rows, only a header on line {header_line}"
         )
     _unique_ids(out)
     return out

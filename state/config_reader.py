@@ -182,8 +182,8 @@ class Reader:
                 raise self.fail(key, DURATION_EXPECTED, value)
             try:
                 seconds = parse_duration(value)
-            except ValueError:
-                raise self.fail(key, DURATION_EXPECTED, value) from None
+            except ValueError as exc:
+                raise self.fail(key, str(exc), value) from None
             if seconds < minimum:
                 need = "longer than 0s" if minimum <= 1 else f"at least {format_duration(minimum)}"
                 raise self.fail(key, f"{DURATION_EXPECTED}, {need}", value)
