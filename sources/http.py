@@ -14,6 +14,7 @@ import base64
 import email.utils
 import json
 import logging
+import math
 import socket
 import ssl
 import time
@@ -22,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from farwatch.sources.base import SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, SourceError
 from farwatch.sources.netopts import clean_text
 from farwatch.sources.redact import register
 
@@ -45,9 +46,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "inf" and "nan" parse as floats but say nothing usable
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -83,7 +86,7 @@ def error_from_response(source: str, response: httpx.Response) -> SourceError:
     suffix = f": {detail}" if detail else ""
     if status == 429:
         wait = parse_retry_after(response.headers.get("Retry-After"))
-        hint = f"; retry after {wait:.0f} s" if wait is not None else ""
+        hint = f"; retry after {min(wait, MAX_RETRY_AFTER):.0f} s" if wait is not None else ""
         return SourceError(
             f"{source}: rate limited by the server ({where} answered 429{hint})",
             title="rate limited",

@@ -43,7 +43,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from farwatch.sources.base import Option, SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, Option, SourceError
 from farwatch.sources.http import ApiClient, expect, parse_retry_after
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
@@ -75,7 +75,7 @@ def toggl_error(source: str) -> Any:
         body = response.text[:500].lower()
         if resets is not None or remaining is not None or "quota" in body:
             wait = parse_retry_after(resets)
-            hint = f"; it refills in {wait:.0f} s" if wait is not None else ""
+            hint = f"; it refills in {min(wait, MAX_RETRY_AFTER):.0f} s" if wait is not None else ""
             return SourceError(
                 f"{source}: the Toggl plan's hourly request quota is used up{hint}",
                 title="quota used up",

@@ -237,3 +237,30 @@ def test_a_roster_reduced_to_its_header_keeps_the_team_and_says_why(
     assert not outcome.ok and outcome.error is not None
     assert "no worker rows, only a header on line 1" in outcome.error.message
     assert [w["id"] for w in document(engine)["workers"]] == ["ana"]
+
+
+@pytest.mark.parametrize(
+    ("header", "ending"),
+    [
+        ("inf", "answered 429)"),
+        ("1e400", "answered 429)"),
+        ("nan", "answered 429)"),
+        ("Fri, 31 Dec 9999 23:59:59 GMT", "answered 429; retry after 86400 s)"),
+    ],
+)
+def test_an_endless_retry_after_is_read_as_the_longest_wait_farwatch_honours(
+    header: str, ending: str, world: tuple[Hostile, Engine]
+) -> None:
+    server, engine = world
+    server.routes["/api/v1/workspaces/w1/time-entries/status/in-progress"] = (
+        429,
+        {"Retry-After": header},
+        {},
+    )
+    outcome = engine.poll_source("clockify")
+    assert outcome.error is not None and outcome.error.kind == "rate_limited"
+    message = outcome.error.message
+    assert message.endswith(ending), message
+    health = {h.name: h for h in engine.health()}["clockify"]
+    assert health.next_poll is not None
+    assert health.next_poll - NOW <= timedelta(days=1)
