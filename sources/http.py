@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import json
 import logging
 import math
 import socket
@@ -65,7 +64,7 @@ def _api_message(response: httpx.Response) -> str:
     """A short, cleaned message from an error body, if the API gave one."""
     try:
         body = response.json()
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
         text = response.text if len(response.content) < 2000 else ""
         return clean_text(text, 160) if text and not text.lstrip().startswith("<") else ""
     if isinstance(body, dict):
@@ -419,12 +418,15 @@ class ApiClient:
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError):
-            raise SourceError(
-                f"{self.source}: {response.request.method} {response.request.url.path} "
-                "answered with something that is not JSON",
-                title="bad response",
-                kind="parse",
-            ) from None
+            problem = "something that is not JSON"
+        except RecursionError:
+            problem = "JSON nested too deeply to read"
+        raise SourceError(
+            f"{self.source}: {response.request.method} {response.request.url.path} "
+            f"answered with {problem}",
+            title="bad response",
+            kind="parse",
+        )
 
     def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return self.json(self.request("GET", url, params=params))

@@ -264,3 +264,18 @@ def test_an_endless_retry_after_is_read_as_the_longest_wait_farwatch_honours(
     health = {h.name: h for h in engine.health()}["clockify"]
     assert health.next_poll is not None
     assert health.next_poll - NOW <= timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "words"),
+    [(200, "parse", "answered with JSON nested too deeply to read"), (401, "auth", "rejected")],
+)
+def test_json_nested_past_the_stack_is_a_parse_error_not_a_crash(
+    status: int, kind: str, words: str, world: tuple[Hostile, Engine]
+) -> None:
+    server, engine = world
+    deep = b"[" * 100_000 + b"]" * 100_000
+    server.routes["/api/v1/workspaces/w1/time-entries/status/in-progress"] = (status, {}, deep)
+    outcome = engine.poll_source("clockify")
+    assert outcome.error is not None and outcome.error.kind == kind, outcome.error
+    assert words in outcome.error.message
