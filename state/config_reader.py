@@ -214,6 +214,8 @@ class Reader:
     def path(self, key: str, value: Any) -> Path:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, "a file path in quotes", value)
+        if "\x00" in value:  # no file system takes one; open() would raise at first use
+            raise self.fail(key, "a file path without NUL characters (\\u0000)", value)
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base / p
 

@@ -147,6 +147,22 @@ def test_a_duration_past_a_century_is_refused_naming_the_key(
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[cache]\npath = "data/c\\u0000.json"', "cache.path"),
+        ('[audit]\npath = "audit\\u0000.jsonl"', "audit.path"),
+        ('[[sources]]\ntype = "sheet"\npath = "roster\\u0000.csv"', "sources[1].path"),
+    ],
+)
+def test_a_nul_in_a_path_is_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    """Not a traceback at the first open, in whichever command opens it first."""
+    path = write(tmp_path, text + "\n")
+    assert error_of(path).startswith(
+        f"{path}: {key}: expected a file path without NUL characters (\\u0000), got "
+    )
+
+
 def test_bare_number_duration_is_refused_with_a_hint(tmp_path: Path) -> None:
     path = write(tmp_path, "[policy]\nnudge_cooldown = 90\n")
     assert error_of(path) == (
