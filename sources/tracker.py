@@ -117,6 +117,24 @@ def off_dates_warning(
     )
 
 
+def duplicates_warning(source: str, entries: list[TimeEntry]) -> SourceWarning | None:
+    """A warning counting ids one listing gave to different entries (the last is kept)."""
+    first: dict[str, TimeEntry] = {}
+    clashing: set[str] = set()
+    for entry in entries:
+        seen = first.setdefault(entry.key, entry)
+        if seen != entry:
+            clashing.add(entry.key)
+    if not clashing:
+        return None
+    rows = "id" if len(clashing) == 1 else "ids"
+    return SourceWarning(
+        "skipped",
+        f"{source}: {len(clashing)} {rows} listed for two different entries "
+        f"(e.g. {min(clashing)[:60]!r}); the last one listed is kept",
+    )
+
+
 def malformed(source: str, what: str, problem: str) -> SourceError:
     """An answer that is not what the vendor documents: fail the source, name the field."""
     return SourceError(
@@ -411,6 +429,7 @@ class TrackerSource(Source, abc.ABC):
             self._refresh_users(state, now, result)
             skipped = sum(self._skipped.values())
             running = self.fetch_running(now)
+            self._warn_duplicates(running, result)
             running_read_whole = self._complete("running", skipped)
             entries: dict[str, TimeEntry] = {}
             window = self.window_for_unconfirmed(
@@ -420,6 +439,7 @@ class TrackerSource(Source, abc.ABC):
             if window is not None:
                 skipped = sum(self._skipped.values())
                 listed = self.fetch_entries(*window)
+                self._warn_duplicates(listed, result)
                 fetched = {e.key: e for e in listed if within(e, *window)}
                 stray = off_dates_warning(self.name, listed, *window)
                 if stray is not None:
@@ -445,6 +465,11 @@ class TrackerSource(Source, abc.ABC):
         result.running_complete = self.running_listing_complete and running_read_whole
         result.cursor = state
         return result
+
+    def _warn_duplicates(self, entries: list[TimeEntry], result: FetchResult) -> None:
+        warning = duplicates_warning(self.name, entries)
+        if warning is not None:
+            result.warnings.append(warning)
 
     def window_for_unconfirmed(
         self,

@@ -279,3 +279,19 @@ def test_json_nested_past_the_stack_is_a_parse_error_not_a_crash(
     outcome = engine.poll_source("clockify")
     assert outcome.error is not None and outcome.error.kind == kind, outcome.error
     assert words in outcome.error.message
+
+
+def test_one_id_listed_for_two_entries_is_a_visible_warning(world: tuple[Hostile, Engine]) -> None:
+    server, engine = world
+
+    def row(hours: int) -> dict[str, Any]:
+        end = NOW - timedelta(hours=1)
+        interval = {"start": iso(end - timedelta(hours=hours)), "end": iso(end)}
+        return {"_id": "e1", "userId": "u-ana", "userEmail": ANA, "timeInterval": interval}
+
+    server.routes["/reports/"] = (200, {}, {"timeentries": [row(1), row(3)]})
+    outcome = engine.poll_source("clockify")
+    assert outcome.ok, outcome.error and outcome.error.message
+    assert ana(engine)["hours_used"] == 3.0  # the last one listed
+    warned = [w for w in warnings_of(engine, "clockify") if "'clockify:e1'" in w]
+    assert warned and "1 id listed for two different entries" in warned[0]
