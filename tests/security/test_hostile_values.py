@@ -295,3 +295,23 @@ def test_one_id_listed_for_two_entries_is_a_visible_warning(world: tuple[Hostile
     assert ana(engine)["hours_used"] == 3.0  # the last one listed
     warned = [w for w in warnings_of(engine, "clockify") if "'clockify:e1'" in w]
     assert warned and "1 id listed for two different entries" in warned[0]
+
+
+def test_a_clockify_timer_without_a_user_is_skipped_by_name_not_a_nameless_stranger(
+    world: tuple[Hostile, Engine],
+) -> None:
+    server, engine = world
+    start = {"start": iso(NOW - timedelta(hours=1))}
+    rows = [
+        {"id": "t1", "userId": None, "timeInterval": start},
+        {"id": "t2", "timeInterval": start},
+        {"id": "t3", "userId": "", "timeInterval": start},
+    ]
+    server.routes["/api/v1/workspaces/w1/time-entries/status/in-progress"] = (200, {}, rows)
+    outcome = engine.poll_source("clockify")
+    assert outcome.ok, outcome.error and outcome.error.message
+    found = {s["name"]: s for s in document(engine)["sources"]}["clockify"]
+    assert found["unmatched"] == 0
+    assert [w["text"] for w in found["warnings"]] == [
+        "clockify: skipped 3 running timers (userId is not an id)"
+    ]
