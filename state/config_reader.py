@@ -87,10 +87,6 @@ class ConfigError(Exception):
         return ": ".join([*head, "; ".join(parts)])
 
 
-MAX_DURATION = 3650 * 86400.0
-"""The longest duration a config may give (retention, lookback, interval ...)."""
-
-
 def show(value: Any) -> str:
     """A found value as the user wrote it, short and safe to print."""
     if isinstance(value, bool):
@@ -191,8 +187,6 @@ class Reader:
             if seconds < minimum:
                 need = "longer than 0s" if minimum <= 1 else f"at least {format_duration(minimum)}"
                 raise self.fail(key, f"{DURATION_EXPECTED}, {need}", value)
-            if seconds > MAX_DURATION:  # a date that far back or ahead is out of range
-                raise self.fail(key, f'{DURATION_EXPECTED}, at most "3650d" (ten years)', value)
             return seconds
 
         return parse
