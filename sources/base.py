@@ -9,6 +9,7 @@ raised as ``SourceError`` with a short title fit for the screen.
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ ErrorKind = Literal[
     "not_found",
     "io",
     "file",
+    "content",
     "unknown",
 ]
 
@@ -212,12 +214,28 @@ class Source(ABC):
         value = register(os.environ.get(str(var)))
         if not value:
             raise SourceError(
-                f"{self.name}: environment variable {var} (from {option}) is not set",
+                f"{self.name}: environment variable {var} (from {option}) {_IS_UNSET}",
                 title="no credentials",
                 kind="auth",
                 retryable=False,
             )
         return value
+
+
+_IS_UNSET = "is not set"
+_UNSET_VARIABLE = re.compile(
+    rf"environment variable ([A-Za-z_][A-Za-z0-9_]*) \(from \w+\) {_IS_UNSET}"
+)
+
+
+def unset_variable(error: SourceError) -> str | None:
+    """The variable ``Source.secret`` found unset, read back from its message.
+
+    The message is all that survives in the cache, so the advice (which must
+    name the variable, not blame the server) is derived from it.
+    """
+    found = _UNSET_VARIABLE.search(error.message) if error.kind == "auth" else None
+    return found.group(1) if found else None
 
 
 def _keyring_secret(source: str, option: str, ref: str) -> str:

@@ -8,7 +8,7 @@ traceback.
 
 from __future__ import annotations
 
-from farwatch.sources.base import MAX_RETRY_AFTER, SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, SourceError, unset_variable
 
 _ADVICE: dict[str, str] = {
     "config": "The source's settings are incomplete or wrong; fix the config file and run "
@@ -37,9 +37,12 @@ _ADVICE: dict[str, str] = {
     "endpoint; farwatch will try again.",
     "not_found": "The server says that thing does not exist — check the workspace, account, "
     "folder or URL.",
-    "file": "The file or folder is not where the config says, or farwatch may not read it — "
-    "check the path (and that its disk is mounted) and its permissions; farwatch will look "
-    "again at the next poll.",
+    "file": "The file or folder is not where the config says, is the wrong kind (a folder "
+    "where a file belongs, or the reverse), or farwatch may not read it — check the path (and "
+    "that its disk is mounted) and its permissions; farwatch will look again at the next poll.",
+    "content": "The file was read but its content is not what farwatch expects — open it and "
+    "check it (a header row naming the columns, at most 10 MB, saved as CSV text); farwatch "
+    "reads it again when it changes.",
     "io": "The connection failed part-way — check the network; farwatch will try again.",
     "unknown": "Something unexpected failed; farwatch will try again.",
 }
@@ -56,6 +59,13 @@ def explain(error: SourceError) -> str:
     """What ``error`` means for the owner and what to do, in one or two sentences."""
     if error.kind == "tls" and "STARTTLS" in error.title:
         return _STARTTLS
+    variable = unset_variable(error)
+    if variable:
+        return (
+            f"The environment variable {variable} is not set where farwatch runs — set it to "
+            f"the password or API key (for example `export {variable}=…` in the shell or "
+            "service that starts farwatch), then run `farwatch check` again."
+        )
     advice = _ADVICE.get(error.kind, _ADVICE["unknown"])
     if error.kind in ("rate_limited", "quota"):
         if error.retry_after is not None:

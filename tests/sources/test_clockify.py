@@ -11,6 +11,7 @@ import respx
 
 from farwatch.sources.base import SourceError, TimerNotRunning
 from farwatch.sources.clockify import ClockifySource
+from farwatch.sources.explain import explain
 
 NOW = datetime(2025, 3, 11, 15, 42, tzinfo=UTC)
 WID = "64a687e29ae1f428e7ebe303"
@@ -241,3 +242,20 @@ def test_missing_api_key_names_the_variable() -> None:
     with pytest.raises(SourceError) as info:
         make().fetch({}, NOW)
     assert info.value.kind == "auth" and "CLOCKIFY_KEY" in info.value.message
+
+
+def test_missing_api_key_advice_names_the_variable_and_says_to_set_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CLOCKIFY_KEY", raising=False)
+    with pytest.raises(SourceError) as info:
+        make().fetch({}, NOW)
+    advice = explain(info.value)
+    assert "CLOCKIFY_KEY is not set" in advice and "set it to" in advice
+    assert "rejected" not in advice
+    # the source-health screen rebuilds the error from what the cache keeps
+    assert explain(SourceError(info.value.message, kind="auth")) == advice
+    monkeypatch.setenv("CLOCKIFY_KEY", "")  # set but empty reads the same: there is no key
+    with pytest.raises(SourceError) as empty:
+        make().fetch({}, NOW)
+    assert explain(empty.value) == advice
