@@ -45,7 +45,8 @@ def read_if_changed(
     """Stat, and read + hash only when the stat or the content changed.
 
     Raises:
-        SourceError: io (missing/unreadable, naming the path), parse (> 10 MB).
+        SourceError: file (missing, unreadable or not a file, naming the path),
+            content (> 10 MB).
     """
     target = hashlib.sha256(str(path).encode("utf-8", "replace")).hexdigest()[:16]
     same = cursor.get("target") == target
@@ -77,7 +78,7 @@ def _too_large(source: str, what: str, path: Path) -> SourceError:
     return SourceError(
         f"{source}: {what} {path} is larger than 10 MB",
         title="file too large",
-        kind="parse",
+        kind="content",
         retryable=False,
     )
 
@@ -86,7 +87,7 @@ def _not_regular(source: str, what: str, path: Path, kind: str) -> SourceError:
     return SourceError(
         f"{source}: {what} {path} is {kind}, not a regular file; farwatch reads only files",
         title="not a file",
-        kind="io",
+        kind="file",
     )
 
 

@@ -171,6 +171,12 @@ class MaildirSource(Source):
                 kind="config",
                 retryable=False,
             )
+        if self.path.exists() and not self.path.is_dir():
+            raise SourceError(
+                f"{self.name}: Maildir {self.path} is a file, not a folder",
+                title="not a folder",
+                kind="file",
+            )
         if not self.path.is_dir():
             raise SourceError(
                 f"{self.name}: Maildir {self.path} does not exist",
@@ -181,8 +187,7 @@ class MaildirSource(Source):
             raise SourceError(
                 f"{self.name}: {self.path} is not a Maildir (it has no cur/ or new/ folder)",
                 title="not a Maildir",
-                kind="config",
-                retryable=False,
+                kind="file",
             )
         entries: list[_Entry] = []
         skipped = 0

@@ -71,9 +71,10 @@ class SheetSource(Source):
         """Read the roster if it changed since ``cursor``.
 
         Raises:
-            SourceError: config (neither or both of path/url), io (missing or
-                unreadable file), parse (no header / no name column), and the
-                HTTP kinds from ``sheet_http.download``.
+            SourceError: config (neither or both of path/url), file (missing or
+                unreadable file), content (a local file with no header / no name
+                column; parse for the same from a URL), and the HTTP kinds from
+                ``sheet_http.download``.
         """
         if bool(self.path) == bool(self.url):
             raise SourceError(
@@ -150,7 +151,7 @@ class SheetSource(Source):
             raise SourceError(
                 f"{self.name}: {exc} in {self.describe_target()}",
                 title="not a roster",
-                kind="parse",
+                kind="content" if self.path else "parse",
                 retryable=True,
             ) from None
         warnings = ([SourceWarning("note", warning)] if warning else []) + parsed.warnings

@@ -94,8 +94,8 @@ class TimesheetSource(Source):
         """Read the log if it changed.
 
         Raises:
-            SourceError: config (no path, bad timezone), io (missing file),
-                parse (no header, or no worker/start column).
+            SourceError: config (no path, bad timezone), file (missing file),
+                content (no header, or no worker/start column).
         """
         if not self.path:
             raise SourceError(
@@ -181,7 +181,7 @@ def parse_timesheet(
                     f"{source} has no {' or '.join(missing)} column on line {line} "
                     "(expected worker, start, end, task)",
                     title="not a time log",
-                    kind="parse",
+                    kind="content",
                 )
             continue
         row = {h: cells[i].strip() for i, h in enumerate(header) if i < len(cells) and h}
@@ -211,7 +211,7 @@ def parse_timesheet(
         entries.append(entry)
     if header is None:
         raise SourceError(
-            f"{source} is empty (no header row)", title="not a time log", kind="parse"
+            f"{source} is empty (no header row)", title="not a time log", kind="content"
         )
     return entries, warnings
 

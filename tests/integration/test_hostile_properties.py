@@ -45,7 +45,7 @@ def test_time_log_rows_become_valid_entries_or_line_warnings(
     try:
         entries, warnings = parse_timesheet(text, source="log")
     except SourceError as exc:  # only for a header it cannot use, and it says so
-        assert exc.kind == "parse" and exc.message
+        assert exc.kind == "content" and exc.message
         return
     for entry in entries:
         assert entry.start.tzinfo is not None and entry.start.utcoffset() == timedelta(0)
@@ -62,7 +62,7 @@ def test_time_log_never_raises_anything_but_a_parse_error(text: str) -> None:
     try:
         parse_timesheet(text)
     except SourceError as exc:
-        assert exc.kind == "parse" and exc.message
+        assert exc.kind == "content" and exc.message
 
 
 # -- durations -----------------------------------------------------------------

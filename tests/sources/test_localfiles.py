@@ -90,7 +90,7 @@ def test_a_sheet_path_at_a_fifo_is_a_clear_error(tmp_path: Path) -> None:
     sheet = SheetSource("roster", {"path": str(fifo)})
     with pytest.raises(SourceError) as raised:
         ends(lambda: sheet.fetch({}, NOW))
-    assert raised.value.kind == "io"
+    assert raised.value.kind == "file"
     assert raised.value.message == (
         f"roster: roster file {fifo} is a FIFO (named pipe), not a regular file; "
         "farwatch reads only files"

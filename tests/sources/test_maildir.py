@@ -205,7 +205,7 @@ def test_missing_folder_and_not_a_maildir(tmp_path: Path) -> None:
     assert "check the path" in advice and "network" not in advice
     with pytest.raises(SourceError) as info:
         MaildirSource("mail", {"path": str(tmp_path)}).fetch({}, NOW)
-    assert info.value.kind == "config" and "is not a Maildir" in info.value.message
+    assert info.value.kind == "file" and "is not a Maildir" in info.value.message
     with pytest.raises(SourceError) as info:
         MaildirSource("mail", {}).fetch({}, NOW)
     assert info.value.kind == "config" and "no path configured" in info.value.message

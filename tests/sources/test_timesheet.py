@@ -110,7 +110,7 @@ def test_header_only_is_an_empty_log_but_no_header_is_an_error(tmp_path: Path) -
         parse_timesheet("\n\n")
     with pytest.raises(SourceError) as info:
         parse_timesheet("name,when\nx,y\n", source="hours: log.csv")
-    assert info.value.kind == "parse"
+    assert info.value.kind == "content"
     assert info.value.message == (
         "hours: log.csv has no worker or start column on line 1 (expected worker, start, end, task)"
     )
