@@ -24,6 +24,7 @@ from imapclient import IMAPClient
 from farwatch.sources.imap_read import BatchRead, MessageReader
 from farwatch.sources.imap_wire import MAX_UID, as_int
 from farwatch.sources.model import Cursor, FetchResult
+from farwatch.sources.text import plural, was_were
 
 MESSAGES_PER_POLL = 100_000
 """Messages one poll reads at most; the cursor stops before the rest, read next poll."""
@@ -110,8 +111,9 @@ class FolderSync:
         if senderless:  # repeated every poll, like the Maildir source's count
             latest = f" (new: UID {_names(sorted(read.no_sender))})" if read.no_sender else ""
             result.warn(
-                f"{self.name}: {senderless} message(s) in {self.folder} had no sender "
-                f"address, so they match no worker and were not stored{latest}"
+                f"{self.name}: {plural(senderless, 'message')} in {self.folder} had no "
+                f"sender address, so {'it matches' if senderless == 1 else 'they match'} no "
+                f"worker and {was_were(senderless)} not stored{latest}"
             )
         folders[self.folder] = {
             "uidvalidity": uidvalidity,
@@ -195,12 +197,12 @@ class FolderSync:
                 pending[uid] = tries
         if pending:
             result.warn(
-                f"{self.name}: the server did not return {len(pending)} listed message(s) "
+                f"{self.name}: the server did not return {plural(len(pending), 'listed message')} "
                 f"(UID {_names(sorted(pending))}); asking again next poll"
             )
         if given_up:
             result.warn(
-                f"{self.name}: gave up on {len(given_up)} message(s) the server lists but "
+                f"{self.name}: gave up on {plural(len(given_up), 'message')} the server lists but "
                 f"never returns (UID {_names(given_up)})"
             )
         new_last = last_uid
@@ -230,18 +232,19 @@ class FolderSync:
     def _report(self, read: BatchRead, result: FetchResult) -> None:
         """Count and name every message that was not read whole."""
         for uids, what in (
-            (read.skipped, "could not be read at all and were skipped"),
+            (read.skipped, "could not be read at all and {was} skipped"),
             (read.headers_only, "had answers farwatch could not read; read again headers-only"),
-            (read.bad_dates, "had an impossible arrival date; dated by their Date header or now"),
+            (read.bad_dates, "had an impossible arrival date; dated by the Date header or now"),
         ):
             if uids:
+                said = what.format(was=was_were(len(uids)))
                 result.warn(
-                    f"{self.name}: {len(uids)} message(s) in {self.folder} {what} "
+                    f"{self.name}: {plural(len(uids), 'message')} in {self.folder} {said} "
                     f"(UID {_names(sorted(uids))})"
                 )
         if read.too_old:
             result.warn(
-                f"{self.name}: the server listed {read.too_old} message(s) older than the "
+                f"{self.name}: the server listed {plural(read.too_old, 'message')} older than the "
                 "lookback; not stored"
             )
 

@@ -29,6 +29,7 @@ from farwatch.sources.base import Option, Source, SourceError
 from farwatch.sources.localfile import NotRegularFile, read_regular
 from farwatch.sources.mailparse import checkin_from, summarize
 from farwatch.sources.model import CheckIn, Cursor, FetchResult, SourceWarning
+from farwatch.sources.text import plural, was_were
 
 READ_LIMIT = 256 * 1024
 """Bytes read per message: headers and the first text part, not attachments."""
@@ -151,8 +152,8 @@ class MaildirSource(Source):
             warnings.append(
                 SourceWarning(
                     "skipped",
-                    f"{len(bad)} message{'s' if len(bad) != 1 else ''} in {self.path} "
-                    f"had no sender address and were skipped{example}",
+                    f"{plural(len(bad), 'message')} in {self.path} "
+                    f"had no sender address and {was_were(len(bad))} skipped{example}",
                 )
             )
         return FetchResult(

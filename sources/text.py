@@ -37,6 +37,16 @@ _INVISIBLE = frozenset(
 )
 
 
+def plural(count: int, word: str) -> str:
+    """``1 worker``, ``2 workers``, ``1 message``: never "1 messages"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def was_were(count: int) -> str:
+    """The verb that agrees with ``count``: "1 message was", "2 messages were"."""
+    return "was" if count == 1 else "were"
+
+
 def strip_control(text: str, *, keep_newlines: bool = False) -> str:
     """Return ``text`` with every control, format and escape character removed.
 

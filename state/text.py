@@ -6,11 +6,6 @@ it too; this name stays for everything downstream of the cache.
 
 from __future__ import annotations
 
-from farwatch.sources.text import strip_control
+from farwatch.sources.text import plural, strip_control
 
-__all__ = ["strip_control"]
-
-
-def plural(count: int, word: str) -> str:
-    """``1 worker``, ``2 workers``, ``1 record``: never "1 records"."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+__all__ = ["plural", "strip_control"]

@@ -171,7 +171,7 @@ def test_hostile_files_are_polled_stored_and_reported_literally(team: Path) -> N
     assert "warning: line 5: a quote is never closed; row skipped" in out
     assert "warning: line 4: start 'not-a-time' is not an ISO 8601 date-time; row skipped" in out
     assert out.count("warning: line 5: a quote is never closed; row skipped") == 2  # roster, log
-    assert "1 message in" in out and "had no sender address and were skipped" in out
+    assert "1 message in" in out and "had no sender address and was skipped" in out
 
     document = cli(team, "status", "--json", "--now", NOW.isoformat())
     assert document.exit_code == 0, document.output

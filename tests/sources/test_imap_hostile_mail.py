@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from farwatch.sources.imap import ImapSource
+from farwatch.sources.imap_read import BatchRead
+from farwatch.sources.imap_sync import FolderSync
 from farwatch.sources.model import CheckIn, FetchResult
 from tests.servers.imap import ScriptedImap
 
@@ -175,11 +177,17 @@ def test_a_message_without_a_sender_is_counted_not_silently_dropped(
     result = poller.poll()
     assert subjects(result.checkins) == ["Check-in 1"]
     assert any(
-        "1 message(s) in INBOX had no sender" in w and f"UID {nobody}" in w for w in result.warnings
+        "1 message in INBOX had no sender address, so it matches no worker and was not stored" in w
+        and f"UID {nobody}" in w
+        for w in result.warnings
     )
     scripted_imap.add(mail(3, sender=""))
     again = poller.poll()
-    assert any("2 message(s) in INBOX had no sender" in w for w in again.warnings)
+    assert any(
+        "2 messages in INBOX had no sender address, so they match no worker and were not stored"
+        in w
+        for w in again.warnings
+    )
 
 
 @pytest.mark.parametrize("when", ["31-Dec-9999 23:30:00 -0100", "01-Jan-0001 00:00:00 +0000"])
@@ -236,3 +244,14 @@ def test_a_uid_listed_twice_is_fetched_once(scripted_imap: ScriptedImap, poller:
         scripted_imap.add(mail(n))
     assert subjects(poller.poll().checkins) == ["Check-in 1", "Check-in 2"]
     assert sorted(scripted_imap.fetched) == [1, 2]
+
+
+def test_counts_of_unreadable_messages_agree_in_number() -> None:
+    sync = FolderSync("mail", "owner@127.0.0.1", "INBOX", 86400.0)
+    for uids, noun, verb in (([7], "1 message", "was"), ([7, 9], "2 messages", "were")):
+        result = FetchResult()
+        sync._report(BatchRead(skipped=uids, too_old=len(uids)), result)
+        assert [str(w).split(" (UID")[0] for w in result.warnings] == [
+            f"mail: {noun} in INBOX could not be read at all and {verb} skipped",
+            f"mail: the server listed {noun} older than the lookback; not stored",
+        ]

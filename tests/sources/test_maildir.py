@@ -231,3 +231,21 @@ def test_impossible_mtime_falls_back_to_the_name(box: mailbox.Maildir) -> None:
 
 def test_registered_as_the_maildir_entry_point() -> None:
     assert load_source_class("maildir") is MaildirSource
+
+
+def test_the_senderless_count_agrees_in_number(box: mailbox.Maildir) -> None:
+    deliver(box, b"Subject: who?\r\n\r\nno From header\r\n", NOW - timedelta(hours=2))
+    first = source_for(box).fetch({}, NOW)
+    assert [str(w) for w in first.warnings] == [
+        f"1 message in {box._path} had no sender address and was skipped (e.g. {_only_entry(box)})"
+    ]
+    deliver(box, b"Subject: and who?\r\n\r\nstill none\r\n", NOW - timedelta(hours=1))
+    again = source_for(box).fetch(first.cursor, NOW)
+    assert [str(w).split(" (e.g.")[0] for w in again.warnings] == [
+        f"2 messages in {box._path} had no sender address and were skipped"
+    ]
+
+
+def _only_entry(box: mailbox.Maildir) -> str:
+    (entry,) = [f"{d.name}/{f.name}" for d in Path(box._path).iterdir() for f in d.iterdir()]
+    return entry
