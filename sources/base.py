@@ -29,6 +29,8 @@ class Option:
 
     ``kind == "env"`` names an environment variable holding a secret (the key
     must end in ``_env``); the secret itself never appears in the config.
+    ``minimum`` (for ``int``) makes a smaller value a config error, not a
+    source that fails at every poll.
     """
 
     name: str
@@ -37,6 +39,7 @@ class Option:
     default: Any = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    minimum: int | None = None
 
 
 ErrorKind = Literal[

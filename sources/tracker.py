@@ -228,6 +228,7 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
             "int",
             default=REQUEST_BUDGET,
             help="most requests one poll may send (pages included); more is a source error",
+            minimum=1,
         ),
         Option(
             "lookback",

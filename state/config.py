@@ -422,15 +422,6 @@ class _Validator(SourcesReader):
             found.append(item.strip())
         return tuple(found)
 
-    def count(self, minimum: int) -> Any:
-        def parse(key: str, value: Any) -> int:
-            number = self.integer(key, value)
-            if number < minimum:
-                raise self.fail(key, f"a whole number of at least {minimum}", value)
-            return number
-
-        return parse
-
     def _ui(self, top: Table) -> UiSettings:
         t = self._section(top, "ui")
         d = UiSettings()

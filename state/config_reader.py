@@ -206,6 +206,15 @@ class Reader:
             raise self.fail(key, "a whole number", value)
         return value
 
+    def count(self, minimum: int) -> Callable[[str, Any], int]:
+        def parse(key: str, value: Any) -> int:
+            number = self.integer(key, value)
+            if number < minimum:
+                raise self.fail(key, f"a whole number of at least {minimum}", value)
+            return number
+
+        return parse
+
     def number(self, key: str, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.fail(key, "a number", value)

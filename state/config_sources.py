@@ -141,6 +141,8 @@ class SourcesReader(Reader):
             return lambda key, value: str(self.path(key, value))
         if kind == "choice":
             return self.choice(opt.choices)
+        if kind == "int" and opt.minimum is not None:
+            return self.count(opt.minimum)
         parsers: dict[str, Callable[[str, Any], Any]] = {
             "int": self.integer,
             "float": self.number,

@@ -549,3 +549,20 @@ def test_bad_keyring_reference(tmp_path: Path) -> None:
         f'{path}: sources[1].token_keyring: expected a keyring reference "service/username", '
         "got a value that is not one (not shown, in case it is the secret itself)"
     )
+
+
+@pytest.mark.parametrize("kind", ["clockify", "toggl", "harvest"])
+@pytest.mark.parametrize("budget", [0, -3])
+def test_a_tracker_request_budget_below_one_is_refused(
+    tmp_path: Path, kind: str, budget: int
+) -> None:
+    path = write(
+        tmp_path,
+        f'[[sources]]\ntype = "{kind}"\n{"account" if kind == "harvest" else "workspace"} = "1"\n'
+        f'api_key_env = "KEY"\nrequest_budget = {budget}\n',
+    )
+    assert error_of(path) == (
+        f"{path}: sources[1].request_budget: expected a whole number of at least 1, got {budget}"
+    )
+    path.write_text(path.read_text().replace(f"request_budget = {budget}", "request_budget = 1"))
+    assert load_settings(path).sources[0].options["request_budget"] == 1
