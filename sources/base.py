@@ -20,7 +20,9 @@ from farwatch.sources.envref import looks_like_secret
 from farwatch.sources.model import Cursor, FetchResult
 from farwatch.sources.redact import redact, register
 
-OptionKind = Literal["str", "int", "float", "bool", "duration", "path", "url", "env", "choice"]
+OptionKind = Literal[
+    "str", "int", "float", "bool", "duration", "path", "url", "env", "choice", "host"
+]
 
 
 @dataclass(frozen=True, slots=True)

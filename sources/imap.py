@@ -41,7 +41,14 @@ from farwatch.sources.imap_errors import SERVER_TEXT, imap_error
 from farwatch.sources.imap_idle import ReconnectGate, exists_grew
 from farwatch.sources.imap_read import LITERAL_BYTES
 from farwatch.sources.imap_sync import MESSAGES_PER_POLL, FolderSync
-from farwatch.sources.imap_wire import LiteralCap, as_int, check_credentials, login, masked
+from farwatch.sources.imap_wire import (
+    LiteralCap,
+    as_int,
+    check_credentials,
+    check_host,
+    login,
+    masked,
+)
 from farwatch.sources.model import Cursor, FetchResult
 from farwatch.sources.netopts import as_bool, as_seconds, option_value
 
@@ -68,7 +75,7 @@ class ImapSource(Source):
     per_poll: ClassVar[int] = MESSAGES_PER_POLL
     """Messages one poll reads at most (see ``imap_sync``)."""
     options: ClassVar[tuple[Option, ...]] = (
-        Option("host", "str", required=True, help="IMAP server host name"),
+        Option("host", "host", required=True, help="IMAP server host name"),
         Option("port", "int", help="default 993 for tls=ssl, 143 otherwise"),
         Option("username", "str", required=True, help="mailbox login"),
         Option("password_env", "env", required=True, help="environment variable with the password"),
@@ -146,6 +153,7 @@ class ImapSource(Source):
             ) from None
 
     def _connect(self) -> IMAPClient:
+        check_host(self.name, self.host)
         password = self.secret("password_env")
         check_credentials(self.name, self.username, password)
         context = self._ssl_context() if self.tls != "none" else None

@@ -24,6 +24,7 @@ from imapclient.response_parser import parse_fetch_response
 
 from farwatch.sources.base import SourceError
 from farwatch.sources.redact import redact
+from farwatch.sources.text import has_control_character
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _MESSAGE_START = re.compile(rb"^\d+ \(")
@@ -45,6 +46,18 @@ MAX_UID = 4294967295
 
 
 # --------------------------------------------------------------- credentials
+def check_host(source: str, host: str) -> None:
+    """Refuse a host name no resolver could take, before any connection (a config error)."""
+    if has_control_character(host):
+        raise SourceError(
+            f"{source}: host contains a control character (such as a line break); control "
+            "characters are not allowed in a host name, so fix the host key in the config",
+            title="bad host",
+            kind="config",
+            retryable=False,
+        )
+
+
 def check_credentials(source: str, username: str, password: str) -> None:
     """Refuse credentials that could end the LOGIN line early (a config error, not retried)."""
     for what, value in (("username", username), ("password", password)):

@@ -47,6 +47,14 @@ def was_were(count: int) -> str:
     return "was" if count == 1 else "were"
 
 
+_CONTROL_CHAR = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_character(text: str) -> bool:
+    """True when ``text`` holds a C0/C1 control character (a line break, ESC, NUL...)."""
+    return _CONTROL_CHAR.search(text) is not None
+
+
 def strip_control(text: str, *, keep_newlines: bool = False) -> str:
     """Return ``text`` with every control, format and escape character removed.
 

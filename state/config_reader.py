@@ -26,7 +26,7 @@ from farwatch.state.config_types import (
     is_env_name,
     parse_duration,
 )
-from farwatch.state.text import strip_control
+from farwatch.state.text import has_control_character, strip_control
 
 _SECRET_WORDS = (
     "password",
@@ -194,6 +194,16 @@ class Reader:
     def string(self, key: str, value: Any) -> str:
         if not isinstance(value, str):
             raise self.fail(key, "a string in quotes", value)
+        return value
+
+    def host_name(self, key: str, value: Any) -> str:
+        expected = 'a host name like "imap.example.com"'
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, expected, value)
+        if has_control_character(value):
+            raise self.fail(
+                key, expected + " (control characters are not allowed in a host name)", value
+            )
         return value
 
     def boolean(self, key: str, value: Any) -> bool:

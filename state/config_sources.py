@@ -148,6 +148,7 @@ class SourcesReader(Reader):
             "float": self.number,
             "bool": self.boolean,
             "url": self.url,
+            "host": self.host_name,
         }
         return parsers.get(kind, self.string)
 
@@ -178,6 +179,7 @@ def _kind_words(opt: Option) -> str:
         "duration": DURATION_EXPECTED,
         "path": "a file path",
         "url": "a URL",
+        "host": "a host name",
         "env": "the name of an environment variable holding the secret",
         "choice": "one of " + ", ".join(f'"{c}"' for c in opt.choices),
     }.get(opt.kind, "a value")

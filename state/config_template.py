@@ -181,6 +181,7 @@ def _kind_words(opt: Option) -> str:
         "duration": 'a duration like "90m"',
         "path": "a file path",
         "url": "a URL",
+        "host": "a host name",
     }.get(opt.kind, "a value")
 
 

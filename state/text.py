@@ -6,6 +6,6 @@ it too; this name stays for everything downstream of the cache.
 
 from __future__ import annotations
 
-from farwatch.sources.text import plural, strip_control
+from farwatch.sources.text import has_control_character, plural, strip_control
 
-__all__ = ["plural", "strip_control"]
+__all__ = ["has_control_character", "plural", "strip_control"]

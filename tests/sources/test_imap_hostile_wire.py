@@ -166,3 +166,25 @@ def test_an_unreadable_answer_never_copies_mail_headers_into_health(
         src.close()
     assert len(result.checkins) == 3
     assert not any("salary" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1\r\n", "127.0.0.1\x00", "127.0.0.\x1b[2J1"])
+def test_a_host_with_control_characters_is_a_config_error_before_any_connection(
+    scripted_imap: ScriptedImap, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, host: str
+) -> None:
+    monkeypatch.setenv("FW_HOSTILE_PW", scripted_imap.password)
+    src = source(scripted_imap, host=host)
+    with pytest.raises(SourceError) as info:
+        src.fetch({}, NOW)
+    src.close()
+    assert info.value.kind == "config" and not info.value.retryable
+    assert "control characters are not allowed in a host name" in info.value.message
+    assert "fix the host key" in info.value.message and "UnicodeError" not in info.value.message
+    config = write_config(tmp_path, scripted_imap)
+    escaped = host.encode("unicode_escape").decode().replace("\\x", "\\u00")
+    config.write_text(config.read_text().replace('"127.0.0.1"', f'"{escaped}"'))
+    result = CliRunner().invoke(main, ["check", "--config", str(config)])
+    assert result.exit_code != 0
+    assert "sources[1].host: expected a host name" in result.output
+    assert "control characters are not allowed in a host name" in result.output
+    assert scripted_imap.connections == 0 and scripted_imap.commands == []
