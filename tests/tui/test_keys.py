@@ -176,6 +176,32 @@ async def test_l_opens_the_audit_log_newest_first_filterable(
         assert "older ping" in text and "newer pause" not in text
 
 
+async def test_an_audit_filter_that_matches_nothing_says_so_and_esc_clears_it(
+    app: FarwatchApp, engine: FakeEngine
+) -> None:
+    audit.append(
+        engine.settings.audit_file,
+        audit.AuditEntry(action="ping", worker="ana", outcome="sent", message="a ping"),
+    )
+    no_match = "No entry matches the filter 'zoe'; Esc clears it"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        assert "a ping" in screen_text(app) and "No entry matches" not in screen_text(app)
+        await pilot.press("slash", *"zoe", "enter")  # the table has the focus again
+        await pilot.pause()
+        text = screen_text(app)
+        assert no_match in text and "a ping" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AuditLogScreen)
+        text = screen_text(app)
+        assert "a ping" in text and "No entry matches" not in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+
+
 async def test_keys_are_rebindable_by_id(tmp_path: object) -> None:
     from pathlib import Path
 

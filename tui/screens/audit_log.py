@@ -50,6 +50,7 @@ class AuditLogScreen(FarwatchScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("Audit log (newest first)", style="bold"), classes="screen-title")
         yield Input(value=self.worker_filter, placeholder="worker name or id", id="log-filter")
+        yield Static("", id="log-no-match", markup=False)
         table: DataTable[Text] = DataTable(id="log", cursor_type="row")
         for key, label in (
             ("time", "Time"),
@@ -65,6 +66,7 @@ class AuditLogScreen(FarwatchScreen):
 
     def on_mount(self) -> None:
         self.query_one("#log-filter", Input).display = bool(self.worker_filter)
+        self.query_one("#log-no-match", Static).display = False
         self.query_one("#log", DataTable).focus()
 
     def on_data(self) -> None:
@@ -78,6 +80,7 @@ class AuditLogScreen(FarwatchScreen):
             or needle in e.worker.casefold()
             or needle in names.get(e.worker, "").casefold()
         ][:MAX_ROWS]
+        self._say_if_nothing_matches(bool(entries))
         ids = [e.id for e in entries]
         if ids == self._shown:
             return
@@ -97,14 +100,23 @@ class AuditLogScreen(FarwatchScreen):
             table.sort("time", key=order_by(position))
         self._shown = ids
 
+    def _say_if_nothing_matches(self, any_shown: bool) -> None:
+        """An empty table under a filter says why, as the main table's filter does."""
+        note = self.query_one("#log-no-match", Static)
+        note.display = bool(self.worker_filter) and not any_shown
+        if note.display:
+            shown = clean(self.worker_filter, 60)
+            note.update(f"No entry matches the filter {shown!r}; Esc clears it")
+
     def action_filter(self) -> None:
         box = self.query_one("#log-filter", Input)
         box.display = True
         box.focus()
 
     def action_back(self) -> None:
+        """Esc clears a filter being typed, or one that matches nothing; else goes back."""
         box = self.query_one("#log-filter", Input)
-        if box.has_focus and box.value:
+        if box.value and (box.has_focus or not self._shown):
             box.value = ""
             return
         self.app.pop_screen()
