@@ -98,6 +98,9 @@ class WorkerPay:
     timezone: str
     pieces: tuple[Piece, ...]
     """Chronological, clipped to the range: the statement's lines."""
+    no_such_period: bool = False
+    """A previous cap period was asked of a worker capped per ``task``: the task is
+    one period with nothing before it, so the figures (all 0) mean nothing."""
 
     @property
     def hours_logged(self) -> float:
@@ -223,6 +226,7 @@ def worker_pay(
         cap_period=period,
         timezone=status.timezone,
         pieces=tuple(clipped),
+        no_such_period=period == "task" and dates.is_current_period and dates.periods_back > 0,
     )
 
 

@@ -235,3 +235,19 @@ def test_the_previous_period_is_the_whole_cap_period_before_this_one() -> None:
         datetime(2026, 3, 2, tzinfo=UTC),
     )
     assert (result.seconds_payable, result.seconds_over_cap) == (4 * 3600, 3600)
+
+
+def test_a_task_cap_has_no_previous_period_and_says_so() -> None:
+    """The whole task is the one period: asking for the one before gives no figures
+    and a flag the pay screen shows, not a 0 h row dated like this one."""
+    ana = worker(cap=4, period="task")
+    entries = [entry("2026-02-27T09:00:00+00:00", "2026-02-27T14:00:00+00:00")]
+    schedule = Schedule.parse("UTC", "00:00-24:00", "daily")
+    named = [("log", e) for e in entries]
+    now = datetime(2026, 3, 4, tzinfo=UTC)
+    current = worker_pay(ana, schedule, named, "Invoices", now, PayRange())
+    assert not current.no_such_period and current.seconds_payable == 4 * 3600
+    before = worker_pay(ana, schedule, named, "Invoices", now, PayRange(periods_back=1))
+    assert before.no_such_period and before.seconds_logged == 0 and before.pieces == ()
+    weekly = worker_pay(worker(cap=4), schedule, named, "Invoices", now, PayRange(periods_back=1))
+    assert not weekly.no_such_period

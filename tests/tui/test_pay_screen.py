@@ -147,3 +147,27 @@ async def test_with_no_rate_on_the_roster_no_pay_is_priced_and_the_header_shows_
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert priced  # a rate appeared: the totals are worked out again
+
+
+async def test_v_on_a_task_capped_worker_says_there_is_no_previous_period(
+    tmp_path: Path,
+) -> None:
+    """A task cap is one period, the whole task: `v` must not show a 0 h row dated
+    like this period's, but say plainly that there is nothing before it."""
+    checkins, entries = ana_history()
+    ana = replace(ana_at_12_usd(), cap_period="task")
+    ben = replace(ana_at_12_usd(), id="ben", name="Ben Okafor", email="ben@example.com")
+    engine = FakeEngine(tmp_path, [ana, ben], checkins=checkins, entries=entries)
+    app = build_app(engine, scheduler=FakeScheduler(), display_zone=UTC)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("dollar_sign")
+        await wait_for_rows(app, pilot)
+        assert "no previous period" not in screen_text(app)
+        await pilot.press("v")
+        await wait_for_rows(app, pilot)
+        text = screen_text(app)
+        assert "the previous cap period" in text
+        ana_line = next(line for line in text.splitlines() if "Ana Reyes" in line)
+        assert ana_line.split()[2:] == ["—"] * 7 + ["task", "cap:", "no", "previous", "period"]
+        ben_line = next(line for line in text.splitlines() if "Ben Okafor" in line)
+        assert "Mon 23 Feb" in ben_line and "no previous period" not in ben_line

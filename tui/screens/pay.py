@@ -37,8 +37,14 @@ COLUMNS = (
 )
 
 
+NO_PREVIOUS_TASK = "task cap: no previous period"
+
+
 def pay_cells(w: WorkerPay) -> list[Text]:
     """One worker's row; every figure as text, the name as untrusted text."""
+    if w.no_such_period:  # not a misleading "0.00h from the same day"
+        blank = [Text("—") for _ in COLUMNS[1:-1]]
+        return [safe_text(w.name or w.id, limit=40), *blank, Text(NO_PREVIOUS_TASK, "italic")]
     over = Text(f"{hours(w.seconds_over_cap):.2f}h")
     if w.seconds_over_cap > 0:
         over.append(" ✖")
@@ -132,7 +138,7 @@ class PayScreen(FarwatchScreen):
                 cells = pay_cells(w)
                 if worker_id in present:
                     for (key, _), cell in zip(COLUMNS, cells, strict=True):
-                        table.update_cell(worker_id, key, cell)
+                        table.update_cell(worker_id, key, cell, update_width=True)
                 else:
                     table.add_row(*cells, key=worker_id)
         self.query_one("#pay-totals", Static).update(totals_text(report))
