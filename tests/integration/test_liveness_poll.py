@@ -106,7 +106,7 @@ def test_poll_once_skips_a_fifo_in_the_maildir_and_fails_a_fifo_time_log(
     assert done.returncode == 0, done.stderr
     assert re.search(r"^mail +ok +1 record ", done.stdout, re.M), done.stdout
     assert "skipped 1 entry" in done.stdout and "not a regular file" in done.stdout
-    assert re.search(r"^hours +FAILED  io: .*is a FIFO \(named pipe\)", done.stdout, re.M)
+    assert re.search(r"^hours +FAILED  file: .*is a FIFO \(named pipe\)", done.stdout, re.M)
     report = status_json(team)
     assert last_checkins(report)["ana@example.com"] is not None
     assert sources_by_name(report)["roster"]["ok"] is True
