@@ -29,7 +29,8 @@ Choices worth knowing:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -37,11 +38,12 @@ from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
-from farwatch.state.intervals import Span, WorkedTime, worked_time
+from farwatch.state.intervals import Span, WorkedTime
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.settings import Settings, WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import BurnLevel, CheckinLevel, WorkerStatus
+from farwatch.state.worked_memo import shared_memo
 from farwatch.state.workhours import (
     Schedule,
     ScheduleError,
@@ -73,6 +75,7 @@ class WorkerHistory:
     """Newest first, by start."""
 
 
+_END = attrgetter("end")
 _NEWEST = attrgetter("at", "key")
 """Orders check-ins by time, then key (C-level: it runs once per cached check-in)."""
 
@@ -281,13 +284,13 @@ def _cap_eta(
     return eta
 
 
-def _activity(spans: Iterable[Span], now: datetime) -> tuple[float, ...]:
+def _activity(spans: Sequence[Span], now: datetime) -> tuple[float, ...]:
     """Worked hours in each UTC clock hour of the last 24, the current hour last."""
     first = now.replace(minute=0, second=0, microsecond=0) - (ACTIVITY_HOURS - 1) * _HOUR
     buckets = [0.0] * ACTIVITY_HOURS
-    for span in spans:
-        if span.end <= first:
-            continue  # most of a worker's history: nothing to add
+    # Spans are disjoint and in order, so their ends are too: skip, without
+    # looking, the history that ended before the window (most of it).
+    for span in spans[bisect_right(spans, first, key=_END) :]:
         stop = span.end if span.end < now else now
         begin = span.start if span.start > first else first
         if stop <= begin:
@@ -395,7 +398,7 @@ def _status(
         counted = [e for e in entries if e.task.strip().casefold() == wanted] if wanted else entries
     else:
         counted = entries
-    worked = worked_time(counted, now)
+    worked = shared_memo.worked_time(("counted", row.worker_id), counted, now)
     used, running_in_period, earliest = _used_seconds(worked, period_start, now)
     cap = _cap_seconds(row)
     burn = used / cap if cap is not None else None
@@ -438,7 +441,12 @@ def _status(
         rate=row.rate,
         currency=row.currency,
         activity=_activity(
-            (worked if counted is entries else worked_time(entries, now)).spans, now
+            (
+                worked
+                if counted is entries
+                else shared_memo.worked_time(("all", row.worker_id), entries, now)
+            ).spans,
+            now,
         ),
         problems=tuple(problems),
     )
