@@ -39,7 +39,7 @@ def data_warnings(
 ) -> dict[str, DataWarnings]:
     """Per source: records matching nobody (with the names they gave), overlaps, and
     roster cells that could not be used as written (judged against ``defaults``)."""
-    index = index or WorkerIndex.build(snapshot.all_roster())
+    index = index or WorkerIndex.of(snapshot.all_roster())
     found = {
         name: DataWarnings()
         for name in [*snapshot.health, *snapshot.roster, *snapshot.checkins, *snapshot.entries]

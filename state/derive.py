@@ -58,6 +58,7 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 in the past (``status --now``), so they had not happened yet. Within it they
 count, since a mail server's clock running a little fast is common."""
 _HOUR = timedelta(hours=1)
+_IDLE_DAY = (0.0,) * ACTIVITY_HOURS
 _FALLBACK = WorkerDefaults()
 
 TaskSource = Literal["timer", "checkin", "roster", "none"]
@@ -147,7 +148,7 @@ def _group_entries(
 def worker_history(snapshot: CacheSnapshot, worker_id: str) -> WorkerHistory:
     """Everything matched to ``worker_id``, newest first."""
     roster = snapshot.all_roster()
-    index = WorkerIndex.build(roster)
+    index = WorkerIndex.of(roster)
     row = next((r for r in roster if r.worker_id == worker_id), None)
     checkins = [
         c for rows in snapshot.checkins.values() for c in rows if index.match(c.who) == worker_id
@@ -287,20 +288,28 @@ def _cap_eta(
 def _activity(spans: Sequence[Span], now: datetime) -> tuple[float, ...]:
     """Worked hours in each UTC clock hour of the last 24, the current hour last."""
     first = now.replace(minute=0, second=0, microsecond=0) - (ACTIVITY_HOURS - 1) * _HOUR
-    buckets = [0.0] * ACTIVITY_HOURS
     # Spans are disjoint and in order, so their ends are too: skip, without
     # looking, the history that ended before the window (most of it).
-    for span in spans[bisect_right(spans, first, key=_END) :]:
+    recent = spans[bisect_right(spans, first, key=_END) :]
+    if not recent:
+        return _IDLE_DAY
+    buckets = [0.0] * ACTIVITY_HOURS
+    touched = ACTIVITY_HOURS
+    for span in recent:
         stop = span.end if span.end < now else now
         begin = span.start if span.start > first else first
         if stop <= begin:
             continue
         slot = int((begin - first).total_seconds() // 3600)
+        touched = min(touched, slot)
         while begin < stop and slot < ACTIVITY_HOURS:
             edge = min(stop, first + (slot + 1) * _HOUR)
             buckets[slot] += (edge - begin).total_seconds() / 3600.0
             begin, slot = edge, slot + 1
-    return tuple(round(b, 4) if b else 0.0 for b in buckets)  # mostly idle hours
+    for slot in range(touched, ACTIVITY_HOURS):
+        if buckets[slot]:
+            buckets[slot] = round(buckets[slot], 4)
+    return tuple(buckets)
 
 
 def _checkin_level(
@@ -354,7 +363,7 @@ def derive_statuses(
         raise ValueError("derive_statuses needs an aware 'now'")
     now = now.astimezone(UTC)
     roster = snapshot.all_roster()
-    index = WorkerIndex.build(roster)
+    index = WorkerIndex.of(roster)
     horizon = now + FUTURE_TOLERANCE
     checkins = _latest_checkins(snapshot, index, horizon)
     entries = _group_entries(snapshot, index, horizon)
