@@ -126,6 +126,9 @@ class ClockifySource(TrackerSource):
             if entry_id is None:
                 self.skip("running timer", "id is not an id")
                 continue
+            if ident(row.get("userId")) is None:
+                self.skip("running timer", "userId is not an id")
+                continue
             if start is None:
                 self.skip("running timer", "timeInterval.start is not a date-time")
                 continue
@@ -195,6 +198,9 @@ class ClockifySource(TrackerSource):
             return None
         if stop is None:
             return None  # running: the in-progress call reports it
+        if not self.who(row.get("userId"), row.get("userEmail")):
+            self.skip("time entry", "neither userEmail nor userId names a user")
+            return None
         task = clean_text(row.get("description"), 200) or clean_text(row.get("projectName"), 200)
         return TimeEntry(
             key=f"clockify:{entry_id}",

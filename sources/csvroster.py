@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Literal
 from zoneinfo import ZoneInfo, available_timezones
 
+from farwatch.sources.filestamp import MAX_FILE_BYTES
 from farwatch.sources.imref import ImRefError, parse_im_ref
 from farwatch.sources.model import CAP_PERIODS, CapPeriod, RosterRow, SourceWarning
 from farwatch.sources.text import strip_control
@@ -29,6 +30,11 @@ from farwatch.sources.text import strip_control
 MAX_CELL = 2000
 """Characters kept per cell; a pasted novel in a cell is cut, not refused."""
 MAX_QUOTE_RETRIES = 50
+
+# The csv module refuses a field over 128 KB by default, which would cost a
+# whole row for one pasted novel; every CSV farwatch reads is at most
+# MAX_FILE_BYTES, so any field it can hold is read (and then cut to MAX_CELL).
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 _SPACES = re.compile(r"\s+")
@@ -141,8 +147,9 @@ def parse_roster(text: str, *, delimiter: str | None = None) -> RosterParse:
     European locales saves "CSV" with semicolons, and TSV pastes use tabs.
 
     Raises:
-        RosterFormatError: no header row, or no ``name`` column — a wrong file
-            or tab, which must not silently empty the roster.
+        RosterFormatError: no header row, no ``name`` column, or a header and
+            no row at all — a wrong file or tab, or a sheet caught mid-edit,
+            which must not silently empty the roster.
     """
     out = RosterParse()
     text = text.removeprefix("\ufeff")
@@ -167,6 +174,10 @@ def parse_roster(text: str, *, delimiter: str | None = None) -> RosterParse:
         shown = ", ".join(h for h in header if h) or "none"
         raise RosterFormatError(
             f"the roster has no 'name' column on line {header_line} (columns: {shown[:200]})"
+        )
+    if not out.rows and not out.skipped and not out.warnings:
+        raise RosterFormatError(
+            f"the roster has no worker rows, only a header on line {header_line}"
         )
     _unique_ids(out)
     return out

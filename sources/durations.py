@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 
 DURATION_EXPECTED = 'a duration like "90m" or "2h"'
+MAX_DURATION = 36500 * 86400.0
+"""100 years: longer is a typo, and ``now`` minus it must stay a computable date."""
+TOO_LONG = f"{DURATION_EXPECTED}, at most 36500d (100 years)"
 
 _UNITS = {"d": 86400.0, "h": 3600.0, "m": 60.0, "s": 1.0}
 _PART = re.compile(r"\s*(\d+(?:\.\d+)?)\s*([dhms])")
@@ -22,7 +25,8 @@ def parse_duration(text: str) -> float:
     """Seconds in a duration string such as ``"1h30m"``.
 
     Raises:
-        ValueError: for anything else, including bare numbers.
+        ValueError: for anything else, including bare numbers and durations
+            over ``MAX_DURATION``; its text says what was expected.
     """
     s = text.strip().lower()
     pos = 0
@@ -39,4 +43,6 @@ def parse_duration(text: str) -> float:
         pos = match.end()
     if not s or pos != len(s.rstrip()) or last_rank < 0:
         raise ValueError(DURATION_EXPECTED)
+    if not total <= MAX_DURATION:
+        raise ValueError(TOO_LONG)
     return total

@@ -34,6 +34,7 @@ from farwatch.sources.http import ApiClient
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
 from farwatch.sources.tracker import (
+    MAX_ENTRY_HOURS,
     Listing,
     TrackerSource,
     Users,
@@ -245,13 +246,9 @@ class HarvestSource(TrackerSource):
         )
 
 
-MAX_HOURS = 24.0 * 366
-"""More hours than this on one entry is a mangled answer, not work."""
-
-
 def _hours(value: Any) -> float | None:
     """Hours on an entry (missing means none yet), or None when not a sane number."""
     if value is None:
         return 0.0
     hours = number(value)
-    return hours if hours is not None and 0.0 <= hours <= MAX_HOURS else None
+    return hours if hours is not None and 0.0 <= hours <= MAX_ENTRY_HOURS else None

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import base64
 import email.utils
-import json
 import logging
+import math
 import socket
 import ssl
 import time
@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from farwatch.sources.base import SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, SourceError
 from farwatch.sources.netopts import clean_text
 from farwatch.sources.redact import register
 
@@ -45,9 +45,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:  # "inf" and "nan" parse as floats but say nothing usable
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -62,7 +64,7 @@ def _api_message(response: httpx.Response) -> str:
     """A short, cleaned message from an error body, if the API gave one."""
     try:
         body = response.json()
-    except (ValueError, json.JSONDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
         text = response.text if len(response.content) < 2000 else ""
         return clean_text(text, 160) if text and not text.lstrip().startswith("<") else ""
     if isinstance(body, dict):
@@ -83,7 +85,7 @@ def error_from_response(source: str, response: httpx.Response) -> SourceError:
     suffix = f": {detail}" if detail else ""
     if status == 429:
         wait = parse_retry_after(response.headers.get("Retry-After"))
-        hint = f"; retry after {wait:.0f} s" if wait is not None else ""
+        hint = f"; retry after {min(wait, MAX_RETRY_AFTER):.0f} s" if wait is not None else ""
         return SourceError(
             f"{source}: rate limited by the server ({where} answered 429{hint})",
             title="rate limited",
@@ -416,12 +418,15 @@ class ApiClient:
         try:
             return response.json()
         except (ValueError, UnicodeDecodeError):
-            raise SourceError(
-                f"{self.source}: {response.request.method} {response.request.url.path} "
-                "answered with something that is not JSON",
-                title="bad response",
-                kind="parse",
-            ) from None
+            problem = "something that is not JSON"
+        except RecursionError:
+            problem = "JSON nested too deeply to read"
+        raise SourceError(
+            f"{self.source}: {response.request.method} {response.request.url.path} "
+            f"answered with {problem}",
+            title="bad response",
+            kind="parse",
+        )
 
     def get_json(self, url: str, *, params: Mapping[str, Any] | None = None) -> Any:
         return self.json(self.request("GET", url, params=params))

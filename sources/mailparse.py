@@ -197,21 +197,45 @@ def _header(msg: email.message.Message, name: str) -> str:
 
 
 def sender_of(msg: email.message.Message) -> tuple[str, str]:
-    """(lowercased address, display name) from From, else Sender / Reply-To."""
+    """(lowercased address, display name) from From, else Sender / Reply-To.
+
+    The address is read from the header as sent, where an encoded display
+    name (``=?utf-8?q?ana=40example.com?= <x@y>``) is still encoded and cannot
+    pose as the address; the decoded header is the fallback for mailers that
+    encode the whole field.
+    """
     for name in ("from", "sender", "reply-to", "return-path"):
-        value = decode_header_value(_header(msg, name), limit=2000)
+        raw = _header(msg, name)[:2000]
+        value = decode_header_value(raw, limit=2000)
         if not value.strip():
             continue
-        try:
-            display, address = email.utils.parseaddr(value)
-        except (ValueError, IndexError, TypeError):
-            display, address = "", ""
-        address = address.strip().strip("<>").lower()
-        if "@" not in address or " " in address:
-            match = re.search(r"[\w.+'-]+@[\w.-]+\w", value)
-            address = match.group(0).lower() if match else ""
-        if address and "@" in address and " " not in address:
+        address, display = _address_in(raw)
+        if address:
+            return one_line(address, 320), one_line(decode_header_value(display), 200)
+        address, display = _address_in(value)
+        if address:
             return one_line(address, 320), one_line(display, 200)
+    return "", ""
+
+
+_ANGLE_ADDRESS = re.compile(r"<\s*([^<>\s]+@[^<>\s]+)\s*>\s*$")
+
+
+def _address_in(value: str) -> tuple[str, str]:
+    """(lowercased address, display name) of one header value; ("", "") if none."""
+    try:
+        display, address = email.utils.parseaddr(value)
+    except (ValueError, IndexError, TypeError):
+        display, address = "", ""
+    angle = _ANGLE_ADDRESS.search(value)
+    if angle is not None:  # name-addr: the address is the bracketed one, whatever the name says
+        address = angle.group(1)
+    address = address.strip().strip("<>").lower()
+    if "@" not in address or " " in address:
+        match = re.search(r"[\w.+'-]+@[\w.-]+\w", value)
+        address = match.group(0).lower() if match else ""
+    if address and "@" in address and " " not in address:
+        return address, display
     return "", ""
 
 

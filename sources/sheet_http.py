@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 import httpx
 
 from farwatch.sources.base import SourceError
-from farwatch.sources.http import ApiClient
+from farwatch.sources.http import ApiClient, parse_retry_after
 
 MAX_BYTES = 10 * 1024 * 1024
 """A roster is a few KB; refuse to hold more than this in memory."""
@@ -228,14 +228,14 @@ def _check_status(response: httpx.Response, shown: str) -> None:
             f"sheet server is rate limiting (HTTP 429): {shown}",
             title="rate limited",
             kind="rate_limited",
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     if status >= 500:
         raise SourceError(
             f"sheet server error (HTTP {status}): {shown}",
             title="server error",
             kind="server",
-            retry_after=_retry_after(response.headers.get("retry-after")),
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
         )
     raise SourceError(
         f"sheet answered HTTP {status}: {shown}",
@@ -243,13 +243,6 @@ def _check_status(response: httpx.Response, shown: str) -> None:
         kind="protocol",
         retryable=False,
     )
-
-
-def _retry_after(value: str | None) -> float | None:
-    try:
-        return max(0.0, float(value)) if value else None
-    except ValueError:
-        return None
 
 
 def _on_sign_in(response: httpx.Response) -> bool:

@@ -43,11 +43,12 @@ from typing import Any, ClassVar
 
 import httpx
 
-from farwatch.sources.base import Option, SourceError
+from farwatch.sources.base import MAX_RETRY_AFTER, Option, SourceError
 from farwatch.sources.http import ApiClient, expect, parse_retry_after
 from farwatch.sources.model import TimeEntry
 from farwatch.sources.netopts import clean_text
 from farwatch.sources.tracker import (
+    MAX_ENTRY_HOURS,
     TrackerSource,
     Users,
     common_options,
@@ -74,7 +75,7 @@ def toggl_error(source: str) -> Any:
         body = response.text[:500].lower()
         if resets is not None or remaining is not None or "quota" in body:
             wait = parse_retry_after(resets)
-            hint = f"; it refills in {wait:.0f} s" if wait is not None else ""
+            hint = f"; it refills in {min(wait, MAX_RETRY_AFTER):.0f} s" if wait is not None else ""
             return SourceError(
                 f"{source}: the Toggl plan's hourly request quota is used up{hint}",
                 title="quota used up",
@@ -159,7 +160,9 @@ class TogglSource(TrackerSource):
         user = ident(row.get("user_id"))
         stop = parse_time(row.get("stop"))
         if stop is not None or row.get("stop"):
-            if user is not None and stop is not None and duration is not None:
+            if duration is not None and not 0 <= duration <= MAX_ENTRY_HOURS * 3600:
+                self.skip("finished activity row", "duration is not a number of seconds")
+            elif user is not None and stop is not None and duration is not None:
                 self._stops.setdefault(user, []).append((stop, duration))
             return None  # the latest activity was a finished entry
         if duration is None:

@@ -62,6 +62,9 @@ LATEST_OFFSET = timedelta(hours=14)
 MAX_PAGES = 50
 """Default page cap of one listing in one poll (``max_pages``)."""
 
+MAX_ENTRY_HOURS = 24.0 * 366
+"""More hours than this on one entry is a mangled answer, not work."""
+
 
 def wide_span(lo: datetime, hi: datetime) -> tuple[datetime, datetime]:
     """Instants that, even re-read as wall-clock time of any roster timezone, cover [lo, hi]."""
@@ -88,12 +91,48 @@ def date_only_instant(day: date, now: datetime | None) -> datetime:
 def within(entry: TimeEntry, lo: datetime, hi: datetime) -> bool:
     """Whether an entry of a widened request belongs to the window [lo, hi].
 
-    Timed entries by their instants (any overlap); date-only entries always: the
-    vendor already filtered them by the dates asked for.
+    Timed entries by their instants (any overlap); date-only entries by their
+    day, within the dates asked for (``date_span``): a day the vendor should
+    not have sent (``9999-12-31``) would otherwise count as hours read now.
     """
     if entry.day is not None:
-        return True
+        first, last = date_span(lo, hi)
+        return first <= entry.day <= last
     return entry.start <= hi and (entry.end is None or entry.end > lo)
+
+
+def off_dates_warning(
+    source: str, entries: list[TimeEntry], lo: datetime, hi: datetime
+) -> SourceWarning | None:
+    """A warning counting the date-only entries dated outside the dates asked for."""
+    stray = sorted(e.day for e in entries if e.day is not None and not within(e, lo, hi))
+    if not stray:
+        return None
+    first, last = date_span(lo, hi)
+    rows = "time entry" if len(stray) == 1 else "time entries"
+    return SourceWarning(
+        "skipped",
+        f"{source}: skipped {len(stray)} {rows} dated outside the dates asked for "
+        f"({first} to {last}), e.g. {stray[-1]}; not counted",
+    )
+
+
+def duplicates_warning(source: str, entries: list[TimeEntry]) -> SourceWarning | None:
+    """A warning counting ids one listing gave to different entries (the last is kept)."""
+    first: dict[str, TimeEntry] = {}
+    clashing: set[str] = set()
+    for entry in entries:
+        seen = first.setdefault(entry.key, entry)
+        if seen != entry:
+            clashing.add(entry.key)
+    if not clashing:
+        return None
+    rows = "id" if len(clashing) == 1 else "ids"
+    return SourceWarning(
+        "skipped",
+        f"{source}: {len(clashing)} {rows} listed for two different entries "
+        f"(e.g. {min(clashing)[:60]!r}); the last one listed is kept",
+    )
 
 
 def malformed(source: str, what: str, problem: str) -> SourceError:
@@ -224,14 +263,18 @@ def common_options(default_base: str, lookback: str = "35d") -> tuple[Option, ..
 
 
 def parse_time(value: Any) -> datetime | None:
-    """An ISO-8601 timestamp from an API as aware UTC, or None."""
+    """An ISO-8601 timestamp from an API as aware UTC, or None.
+
+    None too when its offset carries it past ``datetime``'s years 1-9999
+    (``0001-01-01T00:00:00+01:00``): one such row is skipped, not the poll.
+    """
     if not isinstance(value, str) or not value:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def ident(value: Any) -> str | None:
@@ -386,6 +429,7 @@ class TrackerSource(Source, abc.ABC):
             self._refresh_users(state, now, result)
             skipped = sum(self._skipped.values())
             running = self.fetch_running(now)
+            self._warn_duplicates(running, result)
             running_read_whole = self._complete("running", skipped)
             entries: dict[str, TimeEntry] = {}
             window = self.window_for_unconfirmed(
@@ -394,7 +438,12 @@ class TrackerSource(Source, abc.ABC):
             fetched: dict[str, TimeEntry] | None = None
             if window is not None:
                 skipped = sum(self._skipped.values())
-                fetched = {e.key: e for e in self.fetch_entries(*window) if within(e, *window)}
+                listed = self.fetch_entries(*window)
+                self._warn_duplicates(listed, result)
+                fetched = {e.key: e for e in listed if within(e, *window)}
+                stray = off_dates_warning(self.name, listed, *window)
+                if stray is not None:
+                    result.warnings.append(stray)
                 entries.update(fetched)
                 result.entries_complete = self._complete("entries", skipped)
                 if result.entries_complete:
@@ -416,6 +465,11 @@ class TrackerSource(Source, abc.ABC):
         result.running_complete = self.running_listing_complete and running_read_whole
         result.cursor = state
         return result
+
+    def _warn_duplicates(self, entries: list[TimeEntry], result: FetchResult) -> None:
+        warning = duplicates_warning(self.name, entries)
+        if warning is not None:
+            result.warnings.append(warning)
 
     def window_for_unconfirmed(
         self,

@@ -182,8 +182,8 @@ class Reader:
                 raise self.fail(key, DURATION_EXPECTED, value)
             try:
                 seconds = parse_duration(value)
-            except ValueError:
-                raise self.fail(key, DURATION_EXPECTED, value) from None
+            except ValueError as exc:
+                raise self.fail(key, str(exc), value) from None
             if seconds < minimum:
                 need = "longer than 0s" if minimum <= 1 else f"at least {format_duration(minimum)}"
                 raise self.fail(key, f"{DURATION_EXPECTED}, {need}", value)
@@ -214,6 +214,8 @@ class Reader:
     def path(self, key: str, value: Any) -> Path:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, "a file path in quotes", value)
+        if "\x00" in value:  # no file system takes one; open() would raise at first use
+            raise self.fail(key, "a file path without NUL characters (\\u0000)", value)
         p = Path(value).expanduser()
         return p if p.is_absolute() else self.base / p
 

@@ -11,7 +11,7 @@ here with a warning naming the source's key and the field.
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from farwatch.sources.model import (
     CheckIn,
@@ -31,6 +31,40 @@ def drop_unusable(result: FetchResult) -> FetchResult:
     result.checkins = [c for c in result.checkins if _keep(_checkin_problem(c), c, problems)]
     result.entries = [e for e in result.entries if _keep(_entry_problem(e), e, problems)]
     result.warnings.extend(problems)
+    return result
+
+
+FUTURE_TOLERANCE = timedelta(minutes=10)
+"""How far ahead of the poll a record may be stamped before it is called early
+(clock skew); the status model leaves such records out until their time."""
+
+
+def warn_future(result: FetchResult, now: datetime) -> FetchResult:
+    """Warn about records stamped after ``now`` (in place); they are kept.
+
+    The status model counts a record only once its time has come, so a timer
+    that "starts" next year (a wrong clock on the tracker's side or this
+    machine's) would otherwise be invisible without a word.
+    """
+    horizon = now + FUTURE_TOLERANCE
+    early: dict[tuple[str, str], list[tuple[datetime, str]]] = {}
+    for entry in result.entries:
+        if entry.day is None and entry.start > horizon:
+            early.setdefault(("time entry", "time entries"), []).append((entry.start, entry.key))
+    for item in result.checkins:
+        if item.at > horizon:
+            early.setdefault(("check-in", "check-ins"), []).append((item.at, item.key))
+    for (one, many), found in early.items():
+        at, key = min(found)
+        what = one if len(found) == 1 else many
+        shown = at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        result.warnings.append(
+            SourceWarning(
+                "note",
+                f"{len(found)} {what} stamped later than now (e.g. {str(key)[:60]!r} at "
+                f"{shown}); not counted until then: is a clock wrong?",
+            )
+        )
     return result
 
 

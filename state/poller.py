@@ -35,7 +35,7 @@ from farwatch.state import backoff
 from farwatch.state.cache import Cache
 from farwatch.state.clock import Clock
 from farwatch.state.deadline import default_deadline
-from farwatch.state.fetch_check import drop_unusable
+from farwatch.state.fetch_check import drop_unusable, warn_future
 from farwatch.state.snapshot import SourceHealth
 
 
@@ -293,6 +293,7 @@ def _record(
     if result is not None:
         result.warnings = as_warnings(result.warnings)
         drop_unusable(result)  # one unusable record costs itself, not the fetch
+        warn_future(result, now)
         try:
             new = cache.apply(name, result, now)
         except ValueError as exc:

@@ -2,7 +2,9 @@
 another host, send next-page links elsewhere, downgrade to http, hang or babble.
 
 ``Hostile`` answers every tracker path (Clockify, Toggl, Harvest) and a roster
-CSV; ``mode`` picks how. ``Recorder`` is the "other host" on 127.0.0.2: it
+CSV; ``mode`` picks how, and in mode ``ok`` a test's ``routes`` (path prefix ->
+status, headers, body; the longest prefix wins) answer before the documented
+empty shapes. ``Recorder`` is the "other host" on 127.0.0.2: it
 records every byte it is sent and answers nothing useful. ``Canaries`` are
 the secrets of a run and every form in which one could leak.
 """
@@ -114,6 +116,7 @@ class Hostile:
         self.mode = mode
         self.other_port = other_port
         self.seen = Seen()
+        self.routes: dict[str, tuple[int, dict[str, str], Any]] = {}
         self.release = threading.Event()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.hostile = self
@@ -175,7 +178,11 @@ class Hostile:
         return self._documented(method, path)
 
     def _documented(self, method: str, path: str) -> tuple[int, dict[str, str], bytes]:
-        """The vendors' documented shapes, with nobody working."""
+        """A test's route for ``path``, else the vendors' documented shapes, nobody working."""
+        for prefix in sorted(self.routes, key=len, reverse=True):
+            if path.startswith(prefix):
+                status, headers, body = self.routes[prefix]
+                return status, headers, body if isinstance(body, bytes) else _json(body)
         ok = {"Content-Type": "application/json"}
         if path.startswith("/roster.csv"):
             return 200, {"Content-Type": "text/csv"}, ROSTER

@@ -73,6 +73,19 @@ def test_sender_falls_back_to_reply_to_and_bare_addresses() -> None:
     assert got is not None and got.who == "ana@x.co"
 
 
+def test_a_display_name_that_decodes_to_an_address_never_becomes_the_sender() -> None:
+    """A check-in belongs to the address in brackets, never to one a name spells out."""
+    got = checkin(b"From: =?utf-8?q?ana=40example=2Ecom?= <diego@other.example>\r\n\r\nhi")
+    assert got is not None and got.who == "diego@other.example"
+    got = checkin(b"From: ana@example.com <diego@other.example>\r\n\r\nhi")
+    assert got is not None and got.who == "diego@other.example"
+    named = summarize(b"From: =?utf-8?b?Sm9zw6k=?= <Jose@X.example>\r\n\r\nhi")
+    assert (named.sender, named.sender_name) == ("jose@x.example", "Jos\u00e9")
+    # a mailer that encodes the whole field is still read
+    got = checkin(b"From: =?utf-8?q?ana=40example=2Ecom?=\r\n\r\nhi")
+    assert got is not None and got.who == "ana@example.com"
+
+
 def test_encoded_subjects_in_many_charsets() -> None:
     assert decode_header_value("=?ISO-8859-1?Q?Caf=E9_=E0_Paris?=") == "Café à Paris"
     assert decode_header_value("=?utf-8?B?0JfQstGW0YIg0LPQvtGC0L7QstC40Lk=?=") == "Звіт готовий"

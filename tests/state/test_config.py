@@ -123,6 +123,46 @@ def test_bad_durations_name_file_key_and_expectation(tmp_path: Path, bad: str) -
     )
 
 
+@pytest.mark.parametrize(
+    ("table", "line", "key"),
+    [
+        ("[thresholds]", 'checkin_warn = "99999999d"', "thresholds.checkin_warn"),
+        ("[cache]", 'retention = "36501d"', "cache.retention"),
+        (
+            '[[sources]]\ntype = "clockify"\nworkspace = "w1"\napi_key_env = "FW_KEY"',
+            'lookback = "99999999999999999999d"',
+            "sources[1].lookback",
+        ),
+    ],
+)
+def test_a_duration_past_a_century_is_refused_naming_the_key(
+    tmp_path: Path, table: str, line: str, key: str
+) -> None:
+    """Not a crash at the first poll: ``now`` minus it would leave the calendar."""
+    path = write(tmp_path, f"{table}\n{line}\n")
+    value = line.split(" = ")[1]
+    assert error_of(path) == (
+        f'{path}: {key}: expected a duration like "90m" or "2h", at most 36500d (100 years), '
+        f"got {value}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[cache]\npath = "data/c\\u0000.json"', "cache.path"),
+        ('[audit]\npath = "audit\\u0000.jsonl"', "audit.path"),
+        ('[[sources]]\ntype = "sheet"\npath = "roster\\u0000.csv"', "sources[1].path"),
+    ],
+)
+def test_a_nul_in_a_path_is_refused_naming_the_key(tmp_path: Path, text: str, key: str) -> None:
+    """Not a traceback at the first open, in whichever command opens it first."""
+    path = write(tmp_path, text + "\n")
+    assert error_of(path).startswith(
+        f"{path}: {key}: expected a file path without NUL characters (\\u0000), got "
+    )
+
+
 def test_bare_number_duration_is_refused_with_a_hint(tmp_path: Path) -> None:
     path = write(tmp_path, "[policy]\nnudge_cooldown = 90\n")
     assert error_of(path) == (
