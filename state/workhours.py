@@ -381,8 +381,6 @@ class Schedule:
         since that day's local midnight is measured again.
         """
         start, end = _aware(start), _aware(end)
-        if end <= start:
-            return 0.0
         split = self._midnight(end.astimezone(self.tz).date())
         if split <= start:
             return self._measured(start, end)
