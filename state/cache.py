@@ -302,6 +302,12 @@ class Cache:
                 f"cache path {shown} is a directory; set [cache] path to a file, "
                 f"e.g. {display_path(path / 'farwatch.db')}"
             )
+        if path.exists() and not path.is_file():  # a FIFO would hang the first read
+            raise CacheError(
+                f"cache path {shown} is not a regular file (a FIFO, device or socket); "
+                "set [cache] path to a file of its own, e.g. "
+                f"{display_path(path.with_name('farwatch.db'))}"
+            )
         ensure_parent(path)
         notices: list[str] = []
         lock: WriterLock | None = None

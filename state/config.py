@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 import platformdirs
 
 from farwatch.sources.imref import channel_url_problem, is_channel_name
+from farwatch.sources.localfile import NotRegularFile, read_regular
 from farwatch.sources.model import CAP_PERIODS
 from farwatch.sources.redact import register
 from farwatch.state.config_reader import ConfigError, Table, display_path
@@ -57,6 +58,8 @@ from farwatch.state.settings import (
 )
 
 ENV_VAR = "FARWATCH_CONFIG"
+MAX_CONFIG_BYTES = 1024 * 1024
+"""A config file is a few KB; more is not a config (and is never read whole)."""
 
 
 def default_config_path() -> Path:
@@ -121,14 +124,17 @@ def load_config(path: Path | str | None = None) -> LoadedConfig:
             invalid, unknown or missing key.
     """
     file, origin = resolve_config_path(path)
-    try:
-        raw = file.read_bytes()
+    try:  # never a blocking open: a FIFO or /dev/zero named as the config must not hang
+        raw, _stat = read_regular(file, MAX_CONFIG_BYTES)
     except FileNotFoundError:
         raise _missing(file, origin) from None
-    except IsADirectoryError:
-        raise ConfigError(file, None, "a TOML file", "a directory") from None
+    except NotRegularFile as exc:
+        what = "a directory" if exc.what == "a folder" else exc.what
+        raise ConfigError(file, None, "a TOML file", what) from None
     except OSError as exc:
         raise ConfigError(file, None, None, problem=f"cannot read: {exc.strerror}") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(file, None, "a TOML file of at most 1 MB", "a larger file") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -229,6 +235,7 @@ class _Validator(SourcesReader):
             digest=digest,
             audit_path=audit_path,
         )
+        self._check_audit_file(settings.audit_file, default=audit_path is None)
         return LoadedConfig(settings, tuple(self.warnings))
 
     def _section(self, top: Table, name: str) -> Table:
@@ -313,6 +320,16 @@ class _Validator(SourcesReader):
         path: Path | None = t.get("path", self.path, None)
         t.finish(("path",))
         return path
+
+    def _check_audit_file(self, path: Path, default: bool) -> None:
+        """Every command opens the audit log: a folder or FIFO there must not crash or hang."""
+        if path.is_file() or not path.exists():
+            return
+        what = "a directory" if path.is_dir() else "not a regular file"
+        beside = " (beside the cache)" if default else ""
+        expected = 'the path of the audit log file, like "audit.jsonl"'
+        got = f"{display_path(path)}{beside}, which is {what}"
+        raise ConfigError(self.file, "audit.path", expected, got)
 
     def _nudge(self, top: Table) -> NudgeSettings:
         t = self._section(top, "nudge")

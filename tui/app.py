@@ -38,7 +38,7 @@ from farwatch.tui.palette import Palette
 from farwatch.tui.polling import PollLoop, payable_totals, read_audit
 from farwatch.tui.quitting import QuitGuard, require_terminal
 from farwatch.tui.screens.dialog import HELD_APP_ACTIONS, OwnedDialog
-from farwatch.tui.textual_compat import CrashHookApp
+from farwatch.tui.textual_compat import PaletteApp
 from farwatch.tui.worker_dialogs import WorkerDialogs
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
 THEME_ORDER: tuple[str, ...] = tuple(t.name for t in FARWATCH_THEMES)
 
 
-class FarwatchApp(WorkerDialogs, CrashHookApp):
+class FarwatchApp(WorkerDialogs, PaletteApp):
     """The dashboard. Build it with ``build_app``."""
 
     TITLE = "farwatch"

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 
 from textual.binding import Binding
+from textual.screen import ModalScreen
 from textual.theme import BUILTIN_THEMES
 
 from farwatch.state.settings import UiSettings
@@ -25,6 +26,7 @@ from farwatch.tui.screens.help import HelpScreen
 from farwatch.tui.screens.main import MainScreen
 from farwatch.tui.screens.pay import PayScreen
 from farwatch.tui.screens.sources import SourcesScreen
+from farwatch.tui.textual_compat import key_names
 
 SCREENS_WITH_KEYS = (
     FarwatchApp,
@@ -73,4 +75,41 @@ def ui_problems(ui: UiSettings) -> list[str]:
             f"ui.keys.{binding_id}: unknown binding id{_suggest(binding_id, ids)}; "
             "the ids are listed by ? in the dashboard"
         )
-    return problems
+    return problems + key_clashes(ui.keys)
+
+
+def _bindings(owner: type) -> list[Binding]:
+    return [b for b in getattr(owner, "BINDINGS", ()) if isinstance(b, Binding) and b.id]
+
+
+def key_clashes(keys: dict[str, str]) -> list[str]:
+    """A rebound key that another binding of the same screen (or the app) already has.
+
+    Only one of the two would ever run, so ``check`` names both. Dialogs see
+    only their own keys; the other screens see theirs and the app's.
+    """
+    problems: list[str] = []
+    said: set[tuple[str, str]] = set()
+    app_bindings = _bindings(FarwatchApp)
+    for screen in SCREENS_WITH_KEYS[1:]:
+        together = _bindings(screen)
+        if not issubclass(screen, ModalScreen):
+            together += app_bindings
+        bound = [
+            (b.id or "", key_names(keys.get(b.id or "", b.key)), key_names(b.key)) for b in together
+        ]
+        for rebound, rebound_keys, rebound_default in bound:
+            if rebound not in keys:
+                continue
+            for other, other_keys, other_default in bound:
+                pair = (min(rebound, other), max(rebound, other))
+                if other == rebound or not rebound_keys & other_keys or pair in said:
+                    continue
+                if rebound_default & other_default:
+                    continue  # one shadows the other by design (a screen's "u" over the app's)
+                said.add(pair)
+                problems.append(
+                    f'ui.keys.{rebound}: "{keys[rebound]}" is also the key of "{other}"; '
+                    "only one of them would work: choose another key"
+                )
+    return sorted(problems)

@@ -37,6 +37,16 @@ so an upgrade is a deliberate change, not a silent breakage.
   every cell's rendering, so repainting one cell re-renders its whole row.
   ``QuietTable.put_cell`` writes the cell in place and forgets only that
   cell's renderings before the next paint; the caller repaints just that cell.
+- ``CommandPalette._action_command_list(action)`` and ``OptionList._lines``:
+  Page Down/Up in the palette reach ``OptionList._move_page``, which raises
+  ``KeyError`` when the list has options but no laid-out lines yet (Ctrl+P
+  then Page Down faster than a frame: the commands arrived, the list was not
+  drawn), ending the dashboard. ``SteadyCommandPalette`` ignores a page move
+  until the list has lines.
+- ``textual.keys._character_to_key(character)``: how Textual names the key
+  that types a character (``?`` is ``question_mark``), the name a keymap
+  entry is compared by; ``key_names`` uses it so ``farwatch check`` finds two
+  bindings on one key however each was written.
 """
 
 from __future__ import annotations
@@ -48,7 +58,9 @@ from rich.control import Control
 from textual._compositor import ChopsUpdate
 from textual.app import App
 from textual.cache import LRUCache
+from textual.command import CommandList, CommandPalette
 from textual.geometry import Region, Size
+from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -106,6 +118,29 @@ class CrashHookApp(TightDisplayApp):
         self.on_unhandled_error(error)
         super()._handle_exception(error)
         self._exit_renderables.clear()  # the traceback with locals is not printed
+
+
+def key_names(keys: str) -> set[str]:
+    """The keys a binding's ``"a, ctrl+b"`` string binds, as Textual names them."""
+    names = (key.strip() for key in keys.split(","))
+    return {_character_to_key(key) if len(key) == 1 else key.lower() for key in names if key}
+
+
+class SteadyCommandPalette(CommandPalette):
+    """Textual's command palette, minus a crash on Page Down before its list is drawn."""
+
+    def _action_command_list(self, action: str) -> None:
+        if action.startswith("page_") and not self.query_one(CommandList)._lines:
+            return  # options not laid out yet: nothing to page through
+        super()._action_command_list(action)
+
+
+class PaletteApp(CrashHookApp):
+    """An app whose Ctrl+P opens ``SteadyCommandPalette``."""
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPalette.is_open(self):  # type: ignore[arg-type]
+            self.push_screen(SteadyCommandPalette(id="--command-palette"))
 
 
 class QuietTable(DataTable[CellType]):

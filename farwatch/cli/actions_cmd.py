@@ -64,6 +64,10 @@ def ping(
     worker: str, message: str | None, template: str | None, force: bool, dry_run: bool
 ) -> None:
     """Nudge WORKER (id, email or name prefix) by email and/or IM."""
+    if message is not None and not message.strip():  # as the dashboard refuses to send one
+        raise click.BadParameter(
+            "the message is empty; write one, or leave -m out", param_hint="-m"
+        )
     with _engine() as engine:
         plan = plan_ping(engine, worker, template, message)
         result = send_ping(plan, force=force, dry_run=dry_run)

@@ -2,7 +2,9 @@
 
 Validates the config (exit 2 on a mistake), then fetches from each source once,
 all at the same time, without touching the cache, and prints OK or what went
-wrong in plain words. Exit 0 when every source answered, 1 otherwise.
+wrong in plain words. Exit 0 when every source answered, 1 otherwise, and 2
+for a mistake in the config: a source refusing its own settings, or a
+required secret's variable that is not set (the server was never asked).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from farwatch.sources.base import Source, SourceError
 from farwatch.sources.explain import explain
 from farwatch.sources.imref import unknown_channels
 from farwatch.sources.model import FetchResult
+from farwatch.sources.registry import load_source_class
 from farwatch.state.clock import system_clock
 from farwatch.state.config import display_path
 from farwatch.state.deadline import DEFAULT_DEADLINE, deadlines_for
@@ -42,6 +45,8 @@ class CheckResult:
     advice: str = ""
     seconds: float = 0.0
     warnings: tuple[str, ...] = ()
+    kind: str = ""
+    """The failure's kind; "config" is a mistake in the config file, not in the world."""
 
 
 def advice_for(error: SourceError) -> str:
@@ -70,6 +75,7 @@ def _try(
             f"{exc.kind}: {exc.message}",
             advice_for(exc),
             time.monotonic() - started,
+            kind=exc.kind,
         )
     except Exception as exc:  # a plugin bug: report it as such, keep checking the rest
         return CheckResult(
@@ -158,13 +164,59 @@ def config_problems(settings: Settings) -> list[str]:
         load_templates(settings.nudge.templates)
     except TemplateError as exc:
         problems.append(f"nudge.templates: {exc}")
+    problems += email_url_problems(settings)
     variable = settings.nudge.email_password_env
     if settings.nudge.email and variable and not os.environ.get(variable):
         problems.append(
             f"nudge.email_password_env: environment variable {variable} is not set "
             "(email pings would fail)"
         )
-    return problems + cadence_problems(settings)
+    return problems + unset_source_secrets(settings) + cadence_problems(settings)
+
+
+def email_url_problems(settings: Settings) -> list[str]:
+    """A ``[nudge] email`` URL apprise cannot use: every ping and digest by email would fail."""
+    if not settings.nudge.email:
+        return []
+    import apprise  # here, not at the top: only `check` pays for it
+
+    from farwatch.actions.channels import email_channel
+
+    channel = email_channel(settings.nudge, "worker@example.com")
+    if channel is None:
+        return []
+    if channel.problem:
+        return [f"nudge.email: {channel.problem}"]
+    if not apprise.Apprise(asset=apprise.AppriseAsset(storage_mode="memory")).add(channel.url):
+        return [
+            "nudge.email: apprise does not understand this URL (email pings would fail); "
+            'expected one like "mailtos://user@smtp.example.com"'
+        ]
+    return []
+
+
+def unset_source_secrets(settings: Settings) -> list[str]:
+    """A required ``*_env`` option naming a variable this shell lacks: the source cannot log in.
+
+    Said here, as a config problem, because the server was never asked: the
+    source's own failure would read like a rejected password.
+    """
+    problems = []
+    for index, spec in enumerate(settings.sources, 1):
+        try:
+            declared = load_source_class(spec.type).options
+        except (LookupError, ImportError):
+            continue  # the check of the source itself reports an unknown type
+        for option in declared:
+            variable = spec.options.get(option.name)
+            if option.kind != "env" or not option.required or not isinstance(variable, str):
+                continue
+            if variable and not os.environ.get(variable):
+                problems.append(
+                    f"sources[{index}].{option.name}: environment variable {variable} is not "
+                    f"set in this shell (source {spec.name!r} cannot log in without it)"
+                )
+    return problems
 
 
 def cadence_problems(settings: Settings) -> list[str]:
@@ -198,7 +250,15 @@ def check() -> None:
     problems = config_problems(settings)
     for problem in problems:
         click.echo(f"{where}: {strip_control(problem)}", err=True)
-    verdict = "config has problems" if problems else "config OK"
+    results = (
+        run_checks(settings.sources, channels=set(settings.nudge.im), defaults=settings.defaults)
+        if settings.sources
+        else []
+    )
+    # A source that refuses its own settings (a sheet with neither path nor url)
+    # is a config mistake too: never "config OK" above it, and exit 2.
+    misconfigured = any(r.kind == "config" for r in results)
+    verdict = "config has problems" if problems or misconfigured else "config OK"
     click.echo(f"{verdict}: {where} ({count} source{'s' if count != 1 else ''})")
     if not settings.sources:
         click.echo(
@@ -207,9 +267,6 @@ def check() -> None:
         if problems:
             raise click.exceptions.Exit(2)
         return
-    results = run_checks(
-        settings.sources, channels=set(settings.nudge.im), defaults=settings.defaults
-    )
     width = max(len(f"{r.name} ({r.type})") for r in results)
     for r in results:
         label = f"{r.name} ({r.type})".ljust(width)
@@ -228,7 +285,7 @@ def check() -> None:
                     subsequent_indent=indent,
                 )
             )
-    if problems:
+    if problems or misconfigured:
         raise click.exceptions.Exit(2)
     if not all(r.ok for r in results):
         raise click.exceptions.Exit(1)

@@ -27,7 +27,7 @@ def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
     )
 
     settings = load().settings
-    now = parse_now(now_text) if now_text else system_clock()
+    now = parse_now(now_text) if now_text is not None else system_clock()
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:
         made = make_digest(engine, now)
         channels = owner_channels(settings)
@@ -50,8 +50,9 @@ def digest(now_text: str | None, send: bool, dry_run: bool) -> None:
                 )
                 results = deliver_owner_messages(engine)
                 failed = [e for e in results if e.outcome == "failed"]
-                for e in failed:
-                    click.echo(f"failed: {e.detail}", err=True)
+                for e in failed:  # detail: "<queued entry id> <error>"
+                    why = e.detail.split(" ", 1)[-1]
+                    click.echo(f"farwatch: digest not sent by {e.channel}: {why}", err=True)
                 if not results:
                     click.echo("queued: the owner's quiet hours are on; it goes out after them")
                 elif failed:

@@ -12,13 +12,20 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 
-from farwatch.cli.common import ConfigProblem, config_option, load, make_config_option
+from farwatch.cli.common import (
+    ConfigProblem,
+    UserError,
+    config_option,
+    load,
+    make_config_option,
+)
 from farwatch.sources.redact import RedactingWriter
-from farwatch.state.config import ENV_VAR, ConfigError
+from farwatch.state.config import ENV_VAR, ConfigError, display_path
 from farwatch.state.gc_pause import first_frame_shown, pause_until_first_frame
 
 COMMANDS: dict[str, str] = {
@@ -101,6 +108,10 @@ class LazyGroup(click.Group):
             return super().invoke(ctx)
         except ConfigError as exc:  # raised by a command that loaded the config itself
             raise ConfigProblem.from_error(exc) from None
+        except BrokenPipeError:
+            raise  # `farwatch log | head`: click's own handling, no message
+        except OSError as exc:  # a file farwatch needs cannot be read or written: say which
+            raise UserError(file_problem(exc)) from None
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         saved = os.environ.get(ENV_VAR)
@@ -114,6 +125,12 @@ class LazyGroup(click.Group):
                 os.environ.pop(ENV_VAR, None)
             else:
                 os.environ[ENV_VAR] = saved
+
+
+def file_problem(exc: OSError) -> str:
+    """``cannot use ~/audit.jsonl: Permission denied``, never a traceback."""
+    where = display_path(Path(exc.filename)) if exc.filename else "a file"
+    return f"cannot use {where}: {exc.strerror or exc}"
 
 
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -14,7 +14,7 @@ from farwatch.actions.workers import ActionError, resolve_worker
 from farwatch.cli.common import UserError, config_option, load
 from farwatch.cli.engine_ctx import opened_engine
 from farwatch.cli.status_cmd import parse_now
-from farwatch.cli.status_table import table
+from farwatch.cli.status_table import no_workers, table
 from farwatch.state.clock import Clock, frozen_clock, system_clock
 from farwatch.state.pay import PayRange, PayReport, WorkerPay, pay_report
 from farwatch.state.pay_report import format_money, hours, pay_csv, pay_json, statement_text
@@ -43,7 +43,7 @@ def local_date(w: WorkerPay) -> str:
     return w.period_start.astimezone(zone).strftime("%Y-%m-%d")
 
 
-def pay_table(report: PayReport, width: int) -> str:
+def pay_table(report: PayReport, width: int, has_sources: bool = True) -> str:
     headers = (
         "NAME",
         "FROM",
@@ -71,7 +71,7 @@ def pay_table(report: PayReport, width: int) -> str:
             )
         )
     if not rows:
-        return "No workers yet: no roster in the cache (run `farwatch poll --once`)."
+        return no_workers(has_sources)
     lines = [table(headers, rows, width, flex=0), ""]
     for t in report.totals:
         currency = t.currency or "no currency"
@@ -90,8 +90,12 @@ def pay_table(report: PayReport, width: int) -> str:
 
 @click.command()
 @config_option
-@click.option("--from", "first_text", metavar="DATE", help="First local date (each worker's).")
-@click.option("--to", "last_text", metavar="DATE", help="Last local date, inclusive.")
+@click.option(
+    "--from", "first_text", metavar="DATE", help="First local date (each worker's); goes with --to."
+)
+@click.option(
+    "--to", "last_text", metavar="DATE", help="Last local date, inclusive; goes with --from."
+)
 @click.option("--now", "now_text", metavar="ISO8601", help="Evaluate as of this instant.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stable JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV for a payroll import.")
@@ -115,13 +119,23 @@ def pay(
     """What each worker is owed for the range: payable hours up to the cap, times the rate."""
     if as_json and as_csv:
         raise click.UsageError("choose one of --json and --csv")
+    if approving and send:  # one would silently win; --dry-run would not cover --approve
+        raise click.UsageError("choose one of --approve and --send (run them one after another)")
     if dry_run and not send:
         raise click.UsageError("--dry-run goes with --send")
+    if statement and (as_json or as_csv) and not send:
+        raise click.UsageError("--statement prints a text statement; leave out --json and --csv")
     dates = PayRange(_date(first_text, "--from"), _date(last_text, "--to"))
+    if (dates.first is None) != (dates.last is None):  # one alone read as one day: 0 h
+        given, missing = ("--from", "--to") if dates.first else ("--to", "--from")
+        raise click.UsageError(
+            f"{given} needs {missing} too: the range is two local dates, both inclusive "
+            "(for one day, give the same date to both; without either, the current cap period)"
+        )
     if dates.first and dates.last and dates.last < dates.first:
         raise click.BadParameter("--to is before --from", param_hint="--to")
     settings = load().settings
-    now = parse_now(now_text) if now_text else system_clock()
+    now = parse_now(now_text) if now_text is not None else system_clock()
     clock = frozen_clock(now)
     with opened_engine(settings, writer=False, clock=clock) as engine:
         statuses = engine.statuses(now)
@@ -143,7 +157,7 @@ def pay(
                 click.echo(f"no change {since}")
             for change in done.changes:
                 click.echo(f"changed {since}: {strip_control(change)}")
-        click.echo(f"approved {plural(len(report.workers), 'worker')}'s figures for {key}")
+        click.echo(f"approved the figures of {plural(len(report.workers), 'worker')} for {key}")
         return
     if send:
         _send(settings, clock, statuses, report, dry_run)
@@ -157,7 +171,8 @@ def pay(
     elif as_csv:
         click.echo(pay_csv(report), nl=False)
     else:
-        click.echo(pay_table(report, shutil.get_terminal_size((100, 24)).columns))
+        width = shutil.get_terminal_size((100, 24)).columns
+        click.echo(pay_table(report, width, has_sources=bool(settings.sources)))
 
 
 def _range_key(dates: PayRange, report: PayReport) -> str:

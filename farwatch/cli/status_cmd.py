@@ -56,7 +56,7 @@ def next_reminders(
 def status(as_json: bool, now_text: str | None) -> None:
     """Show every worker's check-in age, burn and task, and each source's health."""
     settings = load().settings
-    now = parse_now(now_text) if now_text else system_clock()
+    now = parse_now(now_text) if now_text is not None else system_clock()
     with opened_engine(settings, writer=False, clock=frozen_clock(now)) as engine:
         statuses = engine.statuses(now)
         health = engine.health(now)

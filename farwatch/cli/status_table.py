@@ -87,7 +87,27 @@ def _state(s: WorkerStatus) -> str:
     return "running" if s.running else ""
 
 
-def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
+def no_workers(has_sources: bool, health: Sequence[SourceHealth] = ()) -> str:
+    """Why the table is empty and what to do: never "poll" when polling cannot help."""
+    if not has_sources:
+        return (
+            "No workers yet: no sources configured (add [[sources]] tables to the config, "
+            "a roster first; `farwatch init` writes examples)."
+        )
+    failing = [strip_control(h.name) for h in health if h.consecutive_failures]
+    if failing:
+        return f"No workers yet: {', '.join(failing)} failing (the reason is below)."
+    if health and all(h.last_success for h in health):
+        return "No workers: the roster was read and has no rows (add a row per worker)."
+    return "No workers yet: no roster in the cache (run `farwatch poll --once`)."
+
+
+def workers_table(
+    statuses: Iterable[WorkerStatus],
+    width: int,
+    has_sources: bool = True,
+    health: Sequence[SourceHealth] = (),
+) -> str:
     headers = ("NAME", "LOCAL", "CAT", "CHECK-IN", "WORK AGE", "BURN", "STATE", "TASK")
     rows = []
     for s in statuses:
@@ -105,7 +125,7 @@ def workers_table(statuses: Iterable[WorkerStatus], width: int) -> str:
             )
         )
     if not rows:
-        return "No workers yet: no roster in the cache (run `farwatch poll --once`)."
+        return no_workers(has_sources, health)
     return table(headers, rows, width, flex=len(headers) - 1)
 
 
@@ -223,7 +243,7 @@ def render(
     warnings = warning_lines(health)
     if warnings:
         sources += "\n\n" + "\n".join(warnings)
-    parts = [heading, workers_table(statuses, width)]
+    parts = [heading, workers_table(statuses, width, has_sources=bool(health), health=health)]
     if reminders:
         parts.append("\n".join(reminder_lines(statuses, reminders, width)))
     return "\n\n".join([*parts, sources])

@@ -197,3 +197,15 @@ def test_a_dry_run_predicts_the_real_exit_code(cli: Any, smtp_server: SmtpServer
     assert (dry.exit_code, real.exit_code) == (1, 1)
     assert "could not be sent" in dry.output
     assert smtp_server.mails == []
+
+
+@pytest.mark.parametrize("text", ["", "  \n "])
+def test_an_empty_message_is_refused_and_nothing_goes(
+    cli: Any, smtp_server: SmtpServer, text: str
+) -> None:
+    """The dashboard refuses an empty message; so does the command line (exit 2)."""
+    result = cli(smtp_server.url(), "ping", "ana reyes", "-m", text)
+    assert result.exit_code == 2
+    assert "Invalid value for -m: the message is empty" in result.output
+    assert smtp_server.mails == []
+    assert cli(smtp_server.url(), "log").output.strip() == "the audit log is empty"

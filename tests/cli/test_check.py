@@ -175,3 +175,78 @@ def test_roster_warnings_are_printed_one_per_line(run: Run, tmp_path: Path) -> N
     assert len(warnings) == 2, result.stdout
     assert warnings[0].startswith("warning: line 3:") and warnings[1].startswith("warning: line 4:")
     assert not any("; warning:" in line for line in lines)
+
+
+def test_a_source_refusing_its_own_settings_is_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig
+) -> None:
+    refuses = {"error": {"kind": "config", "message": "set exactly one of path or url"}}
+    path = make_config([("roster", GOOD), ("sheet", refuses)])
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"config has problems: {path} (2 sources)"
+    assert "config OK" not in result.output
+    assert lines[2] == "sheet (fakefile)   FAILED  config: set exactly one of path or url"
+
+
+def test_an_unset_secret_variable_is_named_as_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FW_TEST_UNSET_CLOCKIFY_KEY", raising=False)
+    extra = (
+        '[[sources]]\ntype = "clockify"\nname = "hours"\nworkspace = "w1"\n'
+        'api_key_env = "FW_TEST_UNSET_CLOCKIFY_KEY"\n'
+    )
+    path = make_config([("roster", GOOD)], extra=extra)
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"{path}: sources[1].api_key_env: environment variable FW_TEST_UNSET_CLOCKIFY_KEY is "
+        "not set in this shell (source 'hours' cannot log in without it)\n"
+    )
+    assert result.stdout.startswith(f"config has problems: {path} (2 sources)")
+
+
+def test_two_bindings_on_one_key_are_a_config_problem_exit_2(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """``poll_now = "q"`` would leave q to quit or to poll, never both: check says so."""
+    extra = '[ui.keys]\npoll_now = "q"\nping = "x"\nsort = "ctrl+o"\n'
+    path = make_config([("roster", GOOD)], extra=extra)
+    result = run("check", "--config", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        f'{path}: ui.keys.ping: "x" is also the key of "pause"; only one of them would work: '
+        "choose another key",
+        f'{path}: ui.keys.poll_now: "q" is also the key of "quit"; only one of them would '
+        "work: choose another key",
+    ]
+
+
+def test_a_screen_key_shadowing_the_apps_by_design_is_not_a_clash(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """The sources screen's own "u" polls that source; rebinding both together is fine."""
+    from farwatch.tui.screens.sources import SourcesScreen
+
+    screen_ids = [b.id for b in SourcesScreen.BINDINGS if getattr(b, "key", "") == "u"]
+    assert screen_ids and screen_ids[0]
+    extra = f'[ui.keys]\npoll_now = "ctrl+r"\n{screen_ids[0]} = "ctrl+r"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
+    assert result.exit_code == 0, result.output
+
+
+def test_an_email_url_apprise_cannot_use_is_a_config_problem(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """``mailto://127.0.0.1:25`` parses as a URL, but no ping or digest could go by it."""
+    extra = '[nudge]\nemail = "mailto://127.0.0.1:25"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=extra)))
+    assert result.exit_code == 2, result.output
+    assert "nudge.email: apprise does not understand this URL (email pings would fail)" in (
+        result.stderr
+    )
+    fine = '[nudge]\nemail = "mailtos://owner@example.com@smtp.example.com"\n'
+    result = run("check", "--config", str(make_config([("roster", GOOD)], extra=fine)))
+    assert result.exit_code == 0, result.output

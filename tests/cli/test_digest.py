@@ -153,3 +153,15 @@ def test_bad_cadence_keys_name_the_file_the_key_and_what_was_expected(
     checked = farwatch(config, "check")
     assert checked.exit_code == 2
     assert f"{config}: {message}" in checked.output
+
+
+def test_a_failed_send_names_the_channel_and_the_reason_not_an_entry_id(
+    team: Path, webhook: Webhook
+) -> None:
+    webhook.status = 500
+    sent = farwatch(team, "digest", "--now", NOW, "--send")
+    assert sent.exit_code == 1
+    failed = [line for line in sent.stderr.splitlines() if "not sent" in line]
+    assert len(failed) == 1 and failed[0].startswith("farwatch: digest not sent by im: ")
+    queued = [e.id for e in audit.read_entries(team.parent / "audit.jsonl")]
+    assert not any(entry_id in sent.stderr for entry_id in queued)

@@ -135,3 +135,16 @@ def test_example_block_documents_options(tmp_path: Path) -> None:
 )
 def test_template_shows_the_real_defaults(line: str) -> None:
     assert f"\n{line}\n" in render_template()
+
+
+def test_status_and_pay_on_a_fresh_config_point_at_adding_sources_not_polling(
+    run: Run, tmp_path: Path
+) -> None:
+    """Right after init there is nothing to poll: "run poll --once" would only fail."""
+    target = tmp_path / "farwatch.toml"
+    assert run("init", str(target)).exit_code == 0
+    for command in ("status", "pay"):
+        result = run("--config", str(target), command)
+        assert result.exit_code == 0, result.output
+        assert "No workers yet: no sources configured (add [[sources]] tables" in result.stdout
+        assert "poll --once" not in result.stdout

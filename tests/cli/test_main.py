@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import Result
+from click.testing import CliRunner, Result
 
 from farwatch.cli import main as cli_main
 from farwatch.state.engine import Engine
@@ -83,6 +83,67 @@ def test_config_error_exit_2_message_and_no_traceback(run: Run, tmp_path: Path) 
         assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("make", "what"),
+    [
+        (lambda p: os.mkfifo(p), "a FIFO (named pipe)"),  # an open() would wait for a writer
+        (lambda p: os.symlink("/dev/zero", p), "a device"),  # a read() would never end
+    ],
+)
+def test_config_that_is_not_a_regular_file_is_refused_without_hanging(
+    run: Run, tmp_path: Path, make: Callable[[Path], None], what: str
+) -> None:
+    path = tmp_path / "config.toml"
+    make(path)
+    result = run("--config", str(path), "status")
+    assert result.exit_code == 2
+    assert result.stderr == f"farwatch: {path}: expected a TOML file, got {what}\n"
+
+
+def test_config_over_a_megabyte_is_refused(run: Run, tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("# " + "x" * (1024 * 1024) + "\n")
+    result = run("--config", str(path), "status")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"farwatch: {path}: expected a TOML file of at most 1 MB, got a larger file\n"
+    )
+
+
+def test_an_audit_path_that_is_a_folder_or_fifo_is_a_config_error(
+    run: Run, make_config: MakeConfig, tmp_path: Path
+) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    path = make_config([("roster", ROSTER)], extra=f'[audit]\npath = "{folder}"\n')
+    for args in (["status"], ["log"], ["pause", "ana", "--dry-run"]):
+        result = run("--config", str(path), *args)
+        assert result.exit_code == 2, args
+        assert result.stderr == (
+            f"farwatch: {path}: audit.path: expected the path of the audit log file, like "
+            f'"audit.jsonl", got {folder}, which is a directory\n'
+        )
+    fifo = tmp_path / "audit.jsonl"  # the default place, beside the cache
+    os.mkfifo(fifo)
+    result = run("--config", str(make_config([("roster", ROSTER)])), "status")
+    assert result.exit_code == 2
+    assert f"got {fifo} (beside the cache), which is not a regular file" in result.stderr
+
+
+def test_a_file_that_cannot_be_opened_is_named_without_a_traceback(
+    run: Run, make_config: MakeConfig, tmp_path: Path
+) -> None:
+    audit_file = tmp_path / "audit.jsonl"
+    audit_file.symlink_to(audit_file)  # a loop: open() fails with ELOOP
+    path = make_config([("roster", ROSTER)])
+    result = CliRunner().invoke(cli_main.main, ["--config", str(path), "log"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"farwatch: cannot use {audit_file}: Too many levels of symbolic links\n"
+    )
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
 def test_missing_default_config_says_run_init(run: Run) -> None:
     result = run("status")
     assert result.exit_code == 2
@@ -142,3 +203,21 @@ def test_no_command_opens_the_dashboard_on_an_opened_engine(
     result = run("--config", str(path))
     assert result.exit_code == 0, result.output
     assert seen == {"sources": ["alpha"], "read_only": False, "config": path}
+
+
+@pytest.mark.parametrize(
+    ("table", "key"), [("cache", "retention"), ("thresholds", "checkin_alert")]
+)
+def test_a_duration_beyond_a_century_is_a_config_error_not_a_crash_later(
+    run: Run, tmp_path: Path, table: str, key: str
+) -> None:
+    """``retention = "1000000000d"`` used to pass and then crash every poll (OverflowError)."""
+    path = tmp_path / "config.toml"
+    path.write_text(f'[{table}]\n{key} = "1000000000d"\n')
+    for args in (["poll", "--once"], ["status"]):
+        result = run("--config", str(path), *args)
+        assert result.exit_code == 2, result.output
+        assert result.stderr == (
+            f'farwatch: {path}: {table}.{key}: expected a duration like "90m" or "2h", '
+            'at most 36500d (100 years), got "1000000000d"\n'
+        )

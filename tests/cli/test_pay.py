@@ -142,7 +142,7 @@ def test_approving_records_the_figures_and_a_second_approval_says_what_changed(
     args = ("pay", "--approve", "--from", "2026-03-02", "--to", "2026-03-08", "--now", NOW)
     first = farwatch(team, *args)
     assert first.exit_code == 0, first.output
-    assert "approved 3 workers's figures for 2026-03-02..2026-03-08" in first.output
+    assert "approved the figures of 3 workers for 2026-03-02..2026-03-08" in first.output
     [entry] = [
         e for e in audit.read_entries(tmp_path / "audit.jsonl") if e.action == "pay_approval"
     ]
@@ -160,3 +160,36 @@ def test_approving_records_the_figures_and_a_second_approval_says_what_changed(
     assert "Bo Lind: payable — → €60.00" in second.output
     same = farwatch(team, *args)
     assert "no change since" in same.output
+
+
+@pytest.mark.parametrize(
+    ("given", "missing"), [("--from", "--to"), ("--to", "--from")], ids=["from", "to"]
+)
+def test_half_a_range_is_a_usage_error_not_a_silent_single_day(
+    tmp_path: Path, given: str, missing: str
+) -> None:
+    """``--from 2026-03-01`` alone used to report that one Sunday: 0 h owed to everyone."""
+    result = farwatch(tmp_path / "config.toml", "pay", given, "2026-03-01")
+    assert result.exit_code == 2
+    assert f"Error: {given} needs {missing} too: the range is two local dates" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--approve", "--send", "--dry-run"), "choose one of --approve and --send"),
+        (("--approve", "--send"), "choose one of --approve and --send"),
+        (("--statement", "ana", "--csv"), "--statement prints a text statement"),
+        (("--statement", "ana", "--json"), "--statement prints a text statement"),
+    ],
+)
+def test_options_that_one_would_silently_drop_are_a_usage_error(
+    team: Path, args: tuple[str, ...], said: str
+) -> None:
+    """``--approve --send --dry-run`` used to record an approval and send nothing."""
+    result = farwatch(team, "pay", *args, "--now", NOW)
+    assert result.exit_code == 2
+    assert said in result.output
+    audit_file = team.parent / "audit.jsonl"
+    assert not [e for e in audit.read_entries(audit_file) if e.action == "pay_approval"]

@@ -191,6 +191,7 @@ def test_json_on_an_empty_cache(run: Run, make_config: MakeConfig) -> None:
     ("value", "message"),
     [
         ("yesterday", "'yesterday' is not an ISO 8601 time (e.g. 2025-03-03T09:30:00Z)"),
+        ("", "'' is not an ISO 8601 time"),  # an empty $VAR in a script: not "now"
         ("2025-03-04T10:00:00", "'2025-03-04T10:00:00' has no timezone; add Z or an offset"),
         (
             "0001-01-01T00:00:00Z",
@@ -261,3 +262,23 @@ def test_json_currency_is_null_when_the_roster_gives_none(run: Run, team_config:
     workers = status_json(run, team_config)["workers"]
     assert all(w["currency"] is None or w["currency"] != "" for w in workers)
     assert any(w["currency"] is None for w in workers)
+
+
+def test_an_empty_table_says_why_once_the_sources_were_polled(
+    run: Run, make_config: MakeConfig
+) -> None:
+    """After a poll, "run farwatch poll --once" would send the owner round in a circle."""
+    empty = make_config([("roster", {"roster": []})], name="empty.toml")
+    assert run("--config", str(empty), "poll", "--once").exit_code == 0
+    result = run("--config", str(empty), "status")
+    assert "No workers: the roster was read and has no rows (add a row per worker)." in (
+        result.stdout
+    )
+    broken = make_config(
+        [("roster", {"error": {"kind": "parse", "message": "the roster is empty"}})],
+        name="broken.toml",
+    )
+    assert run("--config", str(broken), "poll", "--once").exit_code == 1
+    result = run("--config", str(broken), "status")
+    assert "No workers yet: roster failing (the reason is below)." in result.stdout
+    assert "poll --once" not in result.stdout

@@ -100,3 +100,12 @@ def test_cache_in_a_read_only_folder(tmp_path: Path) -> None:
         assert status.exit_code == 0, status.output
         assert '"name": "Ana Reyes"' in status.output
         assert_refused_with(run(config, "poll", "--once"), "the folder must be writable by you")
+
+
+def test_cache_pointing_at_a_fifo_is_refused_without_hanging(tmp_path: Path) -> None:
+    fifo = tmp_path / "cache.json"
+    os.mkfifo(fifo)  # reading it would wait for a writer forever
+    config = write_config(tmp_path, fifo)
+    for args in (("poll", "--once"), ("status",), ("status", "--json"), ()):
+        result = run(config, *args)
+        assert_refused_with(result, f"cache path {fifo} is not a regular file", "set [cache] path")

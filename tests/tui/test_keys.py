@@ -296,3 +296,66 @@ async def test_at_80_columns_the_sources_screen_shows_the_whole_failing_error(
         assert "clockify — rate limited: the server answered 429 Too Many Requests" in text
         assert "waiting 10 min" in text
         assert "farwatch will back off and retry later" in text
+
+
+@pytest.mark.parametrize(
+    ("opens", "dialog_keys"),
+    [("x", "^s Confirm  esc Cancel"), ("?", "esc Close"), ("enter x", "^s Confirm  esc Cancel")],
+    ids=["pause-over-table", "help", "pause-over-detail"],
+)
+async def test_the_key_bar_under_a_dialog_shows_the_dialogs_keys_not_dead_ones(
+    app: FarwatchApp, opens: str, dialog_keys: str
+) -> None:
+    """The keys of the screen under a dialog do nothing while it is open: not offered."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*opens.split())
+        await pilot.pause()
+        bottom = screen_text(app).splitlines()[-1]
+        assert bottom.strip() == dialog_keys
+        assert "Filter" not in bottom and "Ping" not in bottom and "palette" not in bottom
+        await pilot.press("escape")
+        await pilot.pause()
+        assert "p Ping" in screen_text(app).splitlines()[-1]  # its own keys, once uncovered
+
+
+async def test_keys_on_a_filter_that_matches_nobody_say_so_instead_of_nothing(
+    app: FarwatchApp,
+) -> None:
+    """An empty table after a filter: Enter, p, x and r each say why nothing opened."""
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"zzq", "enter")
+        said = "No worker matches the filter 'zzq'; Esc clears it"
+        assert [n.message for n in app._notifications] == [said]
+        for key in ("p", "x", "r", "enter"):
+            app._notifications.clear()
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, MainScreen), key
+            assert [n.message for n in app._notifications] == [said], key
+        await pilot.press("escape")
+        await pilot.press("p")
+        await pilot.pause()
+        assert not isinstance(app.screen, MainScreen)  # the filter cleared: a worker again
+
+
+async def test_p_on_a_category_heading_says_so(app: FarwatchApp) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        app.query_one(WorkerTable).move_cursor(row=0)  # the first category's heading
+        await pilot.press("p")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "The cursor is on a category heading, not a worker"
+        await pilot.press("slash", "a", "enter")  # a filter that matches some: still a heading
+        await pilot.pause()
+        assert app.query_one(WorkerTable).shown_statuses()
+        app.query_one(WorkerTable).move_cursor(row=0)
+        await pilot.press("x")
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said[-1] == "The cursor is on a category heading, not a worker"

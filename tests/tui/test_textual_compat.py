@@ -26,6 +26,7 @@ from textual.strip import Strip
 from textual.widgets.data_table import ColumnKey, RowKey
 from tui_fakes import screen_text
 
+from farwatch.tui.app import FarwatchApp
 from farwatch.tui.textual_compat import (
     ChopsUpdate,
     QuietTable,
@@ -227,3 +228,31 @@ async def test_a_toast_coming_and_going_does_not_repaint_the_tables_scrollbars(
         await pilot.pause()
         assert "vertical" in repaints
         assert table.vertical_scrollbar.window_virtual_size == 31 + 1  # rows + header
+
+
+@pytest.mark.anyio
+async def test_page_down_in_the_palette_before_its_list_is_drawn_does_not_end_the_app(
+    app: FarwatchApp,
+) -> None:
+    """Ctrl+P then Page Down faster than a frame: the commands are in, the list not drawn."""
+    from textual.command import CommandList, CommandPalette
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        listing = palette.query_one(CommandList)
+        listing.display = False  # as before its first layout: options, no lines
+        await pilot.pause()
+        listing.clear_options().add_options(["Ping Ana Reyes", "Pause Ana Reyes"])
+        listing.highlighted = 0
+        assert not listing._lines  # the shape the guard relies on
+        await pilot.press("pagedown", "pageup")
+        listing.display = True
+        await pilot.pause()
+        await pilot.press("pagedown")
+        assert app.screen is palette
+        assert listing.highlighted == listing.option_count - 1  # paging works once drawn
+        await pilot.press("escape")
+        assert app.is_running

@@ -27,6 +27,12 @@ class FarwatchScreen(Screen[Any]):
         self.fw.tick_signal.subscribe(self, self._tick_signal)
         self.on_data()
 
+    def on_screen_suspend(self) -> None:
+        self.refresh_bindings()  # a dialog on top: the key bar shows its keys
+
+    def on_screen_resume(self) -> None:
+        self.refresh_bindings()
+
     def _data_signal(self, _: object) -> None:
         self.on_data()
 

@@ -133,8 +133,24 @@ class MainScreen(FarwatchScreen):
     def selected_worker(self) -> str | None:
         return self.table.selected_worker_id()
 
-    def action_open_detail(self) -> None:
+    def _selected_or_say_why(self) -> str | None:
+        """The worker under the cursor; with none, a toast says why a key did nothing."""
         worker_id = self.selected_worker()
+        if worker_id is None:
+            self._say_nobody_shown()
+        return worker_id
+
+    def _say_nobody_shown(self) -> None:
+        if not self.fw.statuses:
+            text = "No workers yet: no roster has been read (the Sources screen says why)"
+        elif not self.table.shown_statuses():
+            text = f"No worker matches the filter {self.table.query_text!r}; Esc clears it"
+        else:
+            text = "The cursor is on a category heading, not a worker"
+        self.notify(text, timeout=3, markup=False)
+
+    def action_open_detail(self) -> None:
+        worker_id = self._selected_or_say_why()
         if worker_id is not None:
             self.fw.open_detail(worker_id)
 
@@ -167,6 +183,8 @@ class MainScreen(FarwatchScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value:
             event.input.display = False
+        elif self.selected_worker() is None:
+            self._say_nobody_shown()
         self.table.focus()
 
     def action_cycle_sort(self) -> None:
@@ -183,7 +201,7 @@ class MainScreen(FarwatchScreen):
         self._update_header()
 
     def action_ping(self) -> None:
-        worker_id = self.selected_worker()
+        worker_id = self._selected_or_say_why()
         if worker_id is not None:
             self.fw.open_ping(worker_id)
 
@@ -191,11 +209,11 @@ class MainScreen(FarwatchScreen):
         self.fw.open_ping_stale()
 
     def action_pause(self) -> None:
-        worker_id = self.selected_worker()
+        worker_id = self._selected_or_say_why()
         if worker_id is not None:
             self.fw.open_pause(worker_id)
 
     def action_resume(self) -> None:
-        worker_id = self.selected_worker()
+        worker_id = self._selected_or_say_why()
         if worker_id is not None:
             self.fw.open_resume(worker_id)

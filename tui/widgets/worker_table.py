@@ -68,6 +68,12 @@ class WorkerTable(QuietTable[Text]):
     def column_keys(self) -> list[str]:
         return [c.key for c in self._columns]
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Enter on an empty table falls through to the screen, which says why."""
+        if action == "select_cursor" and not self.row_count:
+            return False
+        return super().check_action(action, parameters)
+
     def selected_worker_id(self) -> str | None:
         """The worker under the cursor (None on a group header or an empty table)."""
         key = self._cursor_key()
