@@ -7,8 +7,8 @@ ended is the same at every instant after the last start or end among them,
 so it is worked out once and given back while the entries are the same.
 A worker with a running timer, or whose entries changed, is worked out again.
 
-The entries are compared, not trusted: an equal list is the same work
-whatever object holds it, so two caches in one process cannot mix.
+The entries are compared, not trusted: only the very same entry objects
+reuse an answer (it names them), so two caches in one process cannot mix.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import is_
 
 from farwatch.sources.model import TimeEntry
 from farwatch.state.intervals import WorkedTime, worked_time
@@ -43,7 +44,7 @@ class WorkedTimeMemo:
         """``worked_time(entries, now)``, from the memo when it gives the same answer."""
         wanted = tuple(entries)
         kept = self._kept.get(key)
-        if kept is not None and now >= kept.settled and kept.entries == wanted:
+        if kept is not None and now >= kept.settled and _same_objects(kept.entries, wanted):
             return kept.worked
         worked = worked_time(wanted, now)
         settled = settled_from(wanted)
@@ -52,6 +53,12 @@ class WorkedTimeMemo:
                 self._kept.clear()
             self._kept[key] = _Kept(wanted, settled, worked)
         return worked
+
+
+def _same_objects(kept: tuple[TimeEntry, ...], wanted: tuple[TimeEntry, ...]) -> bool:
+    """The very same entry objects: the answer names its entries, and callers tell
+    them apart by identity (which source an overlapping entry came from)."""
+    return len(kept) == len(wanted) and all(map(is_, kept, wanted))
 
 
 def settled_from(entries: tuple[TimeEntry, ...]) -> datetime | None:

@@ -65,3 +65,13 @@ def test_a_running_timer_grows_every_minute() -> None:
         for m in range(3)
     ]
     assert seen == [3600.0, 3660.0, 3720.0]
+
+
+def test_equal_entries_read_again_get_an_answer_naming_them() -> None:
+    """A cache read again holds equal but new entries; the overlaps must name those."""
+    memo = WorkedTimeMemo()
+    entries = [_entry(0, -120, 60), _entry(1, -90, 60)]
+    memo.worked_time("ana", entries, BASE)
+    reread = [replace(e) for e in entries]
+    (overlap,) = memo.worked_time("ana", reread, BASE + timedelta(minutes=1)).overlaps
+    assert overlap.earlier is reread[0] and overlap.later is reread[1]
