@@ -110,7 +110,7 @@ def _identities(engine: EngineLike, worker: WorkerStatus) -> list[tuple[Source, 
     if not capable:
         return []
     snap = engine.snapshot()
-    index = WorkerIndex.build(snap.all_roster())
+    index = WorkerIndex.of(snap.all_roster())
     found: list[tuple[Source, str]] = []
     for source in capable:
         mine = [e for e in snap.entries.get(source.name, []) if index.match(e.who) == worker.id]

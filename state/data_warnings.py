@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from farwatch.sources.model import MAX_WARNINGS, CheckIn, SourceWarning, TimeEntry
-from farwatch.state.intervals import Overlap, worked_time
+from farwatch.sources.model import MAX_WARNINGS, CheckIn, RosterRow, SourceWarning, TimeEntry
+from farwatch.state.intervals import Overlap
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.roster_checks import roster_warnings
 from farwatch.state.settings import WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot, SourceHealth
 from farwatch.state.text import strip_control
+from farwatch.state.worked_memo import shared_memo
 
 
 @dataclass(slots=True)
@@ -38,13 +39,13 @@ def data_warnings(
 ) -> dict[str, DataWarnings]:
     """Per source: records matching nobody (with the names they gave), overlaps, and
     roster cells that could not be used as written (judged against ``defaults``)."""
-    index = index or WorkerIndex.build(snapshot.all_roster())
+    index = index or WorkerIndex.of(snapshot.all_roster())
     found = {
         name: DataWarnings()
         for name in [*snapshot.health, *snapshot.roster, *snapshot.checkins, *snapshot.entries]
     }
     for source, roster in snapshot.roster.items():
-        found[source].warnings.extend(roster_warnings(roster, defaults or WorkerDefaults()))
+        found[source].warnings.extend(_roster_memo.warnings(source, roster, defaults))
     by_worker: dict[str, list[TimeEntry]] = {}
     source_of: dict[int, str] = {}
     # source -> unmatched identity -> what tells the owner who it is: a tracker's
@@ -79,8 +80,8 @@ def data_warnings(
             seen.get(who, _Stranger()).warning(who) for who in here.unmatched_who[:MAX_WARNINGS]
         )
     now = now.astimezone(UTC)
-    for entries in by_worker.values():
-        for overlap in worked_time(entries, now).overlaps:
+    for worker_id, entries in by_worker.items():
+        for overlap in shared_memo.worked_time(("overlaps", worker_id), entries, now).overlaps:
             bucket = found[source_of[id(overlap.later)]].warnings
             if len(bucket) < 2 * MAX_WARNINGS:
                 bucket.append(_overlap_warning(overlap, source_of))
@@ -97,6 +98,30 @@ def with_data_warnings(health: SourceHealth, data: DataWarnings | None) -> Sourc
     health.warnings = [*health.warnings, *data.warnings][:MAX_WARNINGS]
     health.warnings_total = stored + len(data.warnings)
     return health
+
+
+_KeptRoster = tuple[tuple[RosterRow, ...], WorkerDefaults, list[SourceWarning]]
+"""The rows, the defaults they were judged by, and what was found."""
+
+
+class _RosterMemo:
+    """Each roster source's cell warnings, kept while its rows are the same rows
+    (the dashboard reads the health of every source once a minute)."""
+
+    def __init__(self) -> None:
+        self._kept: dict[str, _KeptRoster] = {}
+
+    def warnings(
+        self, source: str, rows: list[RosterRow], defaults: WorkerDefaults | None
+    ) -> list[SourceWarning]:
+        wanted, judged_by = tuple(rows), defaults or WorkerDefaults()
+        kept = self._kept.get(source)
+        if kept is None or kept[1] != judged_by or kept[0] != wanted:
+            kept = self._kept[source] = (wanted, judged_by, roster_warnings(wanted, judged_by))
+        return list(kept[2])
+
+
+_roster_memo = _RosterMemo()
 
 
 @dataclass(slots=True)

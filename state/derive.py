@@ -29,7 +29,8 @@ Choices worth knowing:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from bisect import bisect_right
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -37,11 +38,12 @@ from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
-from farwatch.state.intervals import Span, WorkedTime, worked_time
+from farwatch.state.intervals import Span, WorkedTime
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.settings import Settings, WorkerDefaults
 from farwatch.state.snapshot import CacheSnapshot
 from farwatch.state.status import BurnLevel, CheckinLevel, WorkerStatus
+from farwatch.state.worked_memo import shared_memo
 from farwatch.state.workhours import (
     Schedule,
     ScheduleError,
@@ -56,6 +58,7 @@ FUTURE_TOLERANCE = timedelta(minutes=10)
 in the past (``status --now``), so they had not happened yet. Within it they
 count, since a mail server's clock running a little fast is common."""
 _HOUR = timedelta(hours=1)
+_IDLE_DAY = (0.0,) * ACTIVITY_HOURS
 _FALLBACK = WorkerDefaults()
 
 TaskSource = Literal["timer", "checkin", "roster", "none"]
@@ -73,6 +76,7 @@ class WorkerHistory:
     """Newest first, by start."""
 
 
+_END = attrgetter("end")
 _NEWEST = attrgetter("at", "key")
 """Orders check-ins by time, then key (C-level: it runs once per cached check-in)."""
 
@@ -144,7 +148,7 @@ def _group_entries(
 def worker_history(snapshot: CacheSnapshot, worker_id: str) -> WorkerHistory:
     """Everything matched to ``worker_id``, newest first."""
     roster = snapshot.all_roster()
-    index = WorkerIndex.build(roster)
+    index = WorkerIndex.of(roster)
     row = next((r for r in roster if r.worker_id == worker_id), None)
     checkins = [
         c for rows in snapshot.checkins.values() for c in rows if index.match(c.who) == worker_id
@@ -281,23 +285,31 @@ def _cap_eta(
     return eta
 
 
-def _activity(spans: Iterable[Span], now: datetime) -> tuple[float, ...]:
+def _activity(spans: Sequence[Span], now: datetime) -> tuple[float, ...]:
     """Worked hours in each UTC clock hour of the last 24, the current hour last."""
     first = now.replace(minute=0, second=0, microsecond=0) - (ACTIVITY_HOURS - 1) * _HOUR
+    # Spans are disjoint and in order, so their ends are too: skip, without
+    # looking, the history that ended before the window (most of it).
+    recent = spans[bisect_right(spans, first, key=_END) :]
+    if not recent:
+        return _IDLE_DAY
     buckets = [0.0] * ACTIVITY_HOURS
-    for span in spans:
-        if span.end <= first:
-            continue  # most of a worker's history: nothing to add
+    touched = ACTIVITY_HOURS
+    for span in recent:
         stop = span.end if span.end < now else now
         begin = span.start if span.start > first else first
         if stop <= begin:
             continue
         slot = int((begin - first).total_seconds() // 3600)
+        touched = min(touched, slot)
         while begin < stop and slot < ACTIVITY_HOURS:
             edge = min(stop, first + (slot + 1) * _HOUR)
             buckets[slot] += (edge - begin).total_seconds() / 3600.0
             begin, slot = edge, slot + 1
-    return tuple(round(b, 4) if b else 0.0 for b in buckets)  # mostly idle hours
+    for slot in range(touched, ACTIVITY_HOURS):
+        if buckets[slot]:
+            buckets[slot] = round(buckets[slot], 4)
+    return tuple(buckets)
 
 
 def _checkin_level(
@@ -351,7 +363,7 @@ def derive_statuses(
         raise ValueError("derive_statuses needs an aware 'now'")
     now = now.astimezone(UTC)
     roster = snapshot.all_roster()
-    index = WorkerIndex.build(roster)
+    index = WorkerIndex.of(roster)
     horizon = now + FUTURE_TOLERANCE
     checkins = _latest_checkins(snapshot, index, horizon)
     entries = _group_entries(snapshot, index, horizon)
@@ -395,7 +407,7 @@ def _status(
         counted = [e for e in entries if e.task.strip().casefold() == wanted] if wanted else entries
     else:
         counted = entries
-    worked = worked_time(counted, now)
+    worked = shared_memo.worked_time(("counted", row.worker_id), counted, now)
     used, running_in_period, earliest = _used_seconds(worked, period_start, now)
     cap = _cap_seconds(row)
     burn = used / cap if cap is not None else None
@@ -438,7 +450,12 @@ def _status(
         rate=row.rate,
         currency=row.currency,
         activity=_activity(
-            (worked if counted is entries else worked_time(entries, now)).spans, now
+            (
+                worked
+                if counted is entries
+                else shared_memo.worked_time(("all", row.worker_id), entries, now)
+            ).spans,
+            now,
         ),
         problems=tuple(problems),
     )

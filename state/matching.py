@@ -55,6 +55,19 @@ class WorkerIndex:
                     )
         return cls(keys, tuple(conflicts))
 
+    @classmethod
+    def of(cls, roster: Iterable[RosterRow]) -> WorkerIndex:
+        """``build``, or the index built last time for the same rows: a dashboard
+        matches against one roster all day, and each index remembers its answers."""
+        global _last_built
+        rows = tuple(roster)
+        kept = _last_built
+        if kept is not None and kept[0] == rows:
+            return kept[1]
+        index = cls.build(rows)
+        _last_built = (rows, index)
+        return index
+
     def __len__(self) -> int:
         return len(self.keys)
 
@@ -75,6 +88,10 @@ class WorkerIndex:
         if len(memo) < 100_000:
             memo[who] = found
         return found
+
+
+_last_built: tuple[tuple[RosterRow, ...], WorkerIndex] | None = None
+"""The rows ``WorkerIndex.of`` last built for, and the index (replaced whole, never edited)."""
 
 
 def _address(who: str) -> str:

@@ -172,7 +172,7 @@ def pay_report(
 
 
 def _entries_by_worker(snapshot: CacheSnapshot) -> dict[str, list[tuple[str, TimeEntry]]]:
-    index = WorkerIndex.build(snapshot.all_roster())
+    index = WorkerIndex.of(snapshot.all_roster())
     grouped: dict[str, list[tuple[str, TimeEntry]]] = {}
     for source, rows in snapshot.entries.items():
         for entry in rows:

@@ -251,6 +251,7 @@ class Schedule:
     __slots__ = (
         "_day_cache",
         "_day_seconds",
+        "_heads",
         "_midnights",
         "_pattern",
         "_tails",
@@ -277,6 +278,7 @@ class Schedule:
         self._midnights: dict[date, datetime] = {}
         self._day_seconds: dict[date, float] = {}
         self._tails: dict[tuple[datetime, datetime], float] = {}
+        self._heads: dict[tuple[datetime, datetime], float] = {}
 
     @classmethod
     def parse(cls, timezone: str, hours: str, days: str) -> Schedule:
@@ -375,9 +377,29 @@ class Schedule:
         The cost does not grow with the span: the days at either end, and the
         few around each change of UTC offset, are measured from their real
         intervals; every other day is worth what the weekly pattern says its
-        weekday is worth.
+        weekday is worth. Asked again with a later ``end`` the same day, only the stretch
+        since that day's local midnight is measured again.
         """
         start, end = _aware(start), _aware(end)
+        split = self._midnight(end.astimezone(self.tz).date())
+        if split <= start:
+            return self._measured(start, end)
+        return self._head(start, split) + self._tail(split, end)
+
+    def _head(self, start: datetime, midnight: datetime) -> float:
+        """Working seconds from ``start`` to a local midnight, kept: judged again a minute
+        later, a worker asks about the same start (their last check-in, their period's
+        first day) up to the same midnight, and only the tail after it has grown."""
+        key = (start, midnight)
+        found = self._heads.get(key)
+        if found is None:
+            if len(self._heads) >= self._CACHE_LIMIT:
+                self._heads.clear()
+            found = self._heads[key] = self._span(start, midnight)
+        return found
+
+    def _span(self, start: datetime, end: datetime) -> float:
+        """``working_seconds_between`` without the memo; long spans by the weekly pattern."""
         first = start.astimezone(self.tz).date() + timedelta(days=2)
         last = end.astimezone(self.tz).date() - timedelta(days=1)
         if (last - first).days < _WALK_DAYS:
@@ -386,7 +408,7 @@ class Schedule:
         return (
             self._measured(start, middle_start)
             + self._whole_days(first, last)
-            + self._tail(middle_end, end)
+            + self._measured(middle_end, end)
         )
 
     def _tail(self, midnight: datetime, end: datetime) -> float:

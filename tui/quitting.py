@@ -6,6 +6,8 @@ a pty whose other end closed) shows up as a hang-up on standard input, which
 a small daemon thread watches with ``poll()`` — it reads nothing, so it never
 competes with the app for keys — and then quits too: Textual's input thread
 would otherwise spin on the end of input for as long as the process lived.
+The watch sleeps until something happens (a hang-up, or the guard's own pipe
+when the app has returned): a dashboard left open all day never wakes it.
 
 Once asked to quit, the app has ``QUIT_GRACE`` seconds to come down on its
 own; if it has not (a worker wedged in a dead connection, a write to a gone
@@ -29,8 +31,6 @@ if TYPE_CHECKING:
 
 QUIT_GRACE = 1.5
 """Seconds the app has to exit after a quit request before the process is ended."""
-WATCH_EVERY = 0.25
-"""Seconds between looks at standard input for a hang-up."""
 _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 HANGUP_EXIT = 128 + int(getattr(signal, "SIGHUP", 1))
 
@@ -49,6 +49,8 @@ class QuitGuard:
         self._stop = threading.Event()
         self._fallback: threading.Timer | None = None
         self._lock = threading.Lock()
+        self._wake: int | None = None
+        """Closed on exit, to end the watch without a timeout to wake it meanwhile."""
 
     def __enter__(self) -> QuitGuard:
         if threading.current_thread() is threading.main_thread():
@@ -56,12 +58,19 @@ class QuitGuard:
                 self._previous[sig] = signal.getsignal(sig)
                 signal.signal(sig, self._on_signal)
         if self.input_fd is not None:
-            threading.Thread(target=self._watch_input, name="farwatch-hangup", daemon=True).start()
+            wake_read, self._wake = os.pipe()
+            threading.Thread(
+                target=self._watch_input, args=(wake_read,), name="farwatch-hangup", daemon=True
+            ).start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         """The app has returned: clean-up after it must not be cut short."""
         self._stop.set()
+        if self._wake is not None:
+            with contextlib.suppress(OSError):
+                os.close(self._wake)  # the watch sees its pipe end and stops
+            self._wake = None
         with self._lock:
             if self._fallback is not None:
                 self._fallback.cancel()
@@ -72,18 +81,24 @@ class QuitGuard:
         self._arm(128 + signum)
         self.app.exit()
 
-    def _watch_input(self) -> None:
+    def _watch_input(self, wake: int) -> None:
         poller = select.poll()
         assert self.input_fd is not None
         poller.register(self.input_fd, 0)  # only hang-ups and errors, never data
-        while not self._stop.is_set():
-            try:
-                events = poller.poll(WATCH_EVERY * 1000)
-            except OSError:
-                events = [(self.input_fd, select.POLLERR)]
-            if any(mask & _GONE for _fd, mask in events):
-                self._terminal_gone()
-                return
+        poller.register(wake, 0)  # its writer end closing: the guard is done
+        try:
+            while not self._stop.is_set():
+                try:
+                    events = poller.poll()
+                except OSError:
+                    events = [(self.input_fd, select.POLLERR)]
+                if any(fd == self.input_fd and mask & _GONE for fd, mask in events):
+                    self._terminal_gone()
+                    return
+                if any(fd == wake for fd, _mask in events):
+                    return
+        finally:
+            os.close(wake)
 
     def _terminal_gone(self) -> None:
         if self._stop.is_set():

@@ -51,7 +51,6 @@ so an upgrade is a deliberate change, not a silent breakage.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from rich.console import Console, RenderableType
@@ -180,16 +179,26 @@ class QuietTable(DataTable[CellType]):
         stale = self._stale_cells
         if not stale:
             return
-        rows = {row for row, _ in stale}
-        indexes = {self._row_locations.get(row) for row in rows}
-        _discard(self._cell_render_cache, lambda key: (key[0], key[1]) in stale)
-        _discard(self._row_render_cache, lambda key: key[0] in rows)
-        _discard(self._row_renderable_cache, lambda key: key[1] in indexes)
+        # Keys are compared by their text (``key.value or key``: a key without text
+        # compares as itself): a StringKey hashes in Python, a str in C, and every
+        # key of every cached cell is looked at.
+        cells = {(row.value or row, column.value or column) for row, column in stale}
+        rows = {row for row, _ in cells}
+        indexes = {self._row_locations.get(row) for row, _ in stale}
+        doomed = []
+        for key in self._cell_render_cache.keys():  # noqa: SIM118 (an LRUCache, not a dict)
+            row = key[0].value or key[0]
+            if row in rows and (row, key[1].value or key[1]) in cells:
+                doomed.append(key)
+        _discard(self._cell_render_cache, doomed)
+        row_cache, renderables = self._row_render_cache, self._row_renderable_cache
+        _discard(row_cache, [k for k in row_cache.keys() if (k[0].value or k[0]) in rows])  # noqa: SIM118
+        _discard(renderables, [k for k in renderables.keys() if k[1] in indexes])  # noqa: SIM118
         self._line_cache.clear()
         stale.clear()
 
 
-def _discard(cache: LRUCache[Any, Any], gone: Callable[[Any], bool]) -> None:
-    """Remove the entries whose key ``gone`` picks (Textual's LRU cache has no filter)."""
-    for key in [key for key in cache.keys() if gone(key)]:  # noqa: SIM118 (not a dict)
+def _discard(cache: LRUCache[Any, Any], keys: list[Any]) -> None:
+    """Remove ``keys`` from ``cache`` (Textual's LRU cache has no filter)."""
+    for key in keys:
         cache.discard(key)

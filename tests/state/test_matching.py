@@ -60,3 +60,13 @@ def test_a_roster_change_rematches_on_the_next_build() -> None:
     assert before.match("olena@example.ua") is None
     fixed = [*ROSTER[:2], RosterRow(worker_id="olena", name="Olena", email="olena@example.ua")]
     assert WorkerIndex.build(fixed).match("olena@example.ua") == "olena"
+
+
+def test_the_index_of_the_same_rows_is_kept_and_a_changed_roster_gets_its_own() -> None:
+    """A dashboard asks once a minute; a roster edit (a fixed address) must re-home at once."""
+    first = WorkerIndex.of(ROSTER)
+    assert WorkerIndex.of(list(ROSTER)) is first
+    assert first.match("olena@example.ua") is None
+    fixed = [*ROSTER[:2], RosterRow(worker_id="olena", name="Olena", email="olena@example.ua")]
+    assert WorkerIndex.of(fixed).match("olena@example.ua") == "olena"
+    assert WorkerIndex.of(ROSTER).match("olena@example.ua") is None

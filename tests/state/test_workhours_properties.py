@@ -122,3 +122,27 @@ def test_adding_months_of_working_time_lands_where_measuring_says(
     reached = schedule.add_working_seconds(start, worked)
     assert reached is not None and reached <= end
     assert abs(schedule.working_seconds_between(start, reached) - worked) < 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.builds(
+        Schedule.parse,
+        st.sampled_from(PATTERN_ZONES),
+        st.sampled_from(HOURS),
+        st.sampled_from(DAYS),
+    ),
+    instants,
+    st.integers(0, 40 * 86400),
+    st.lists(st.integers(0, 8 * 3600), min_size=2, max_size=12),
+)
+def test_asked_again_later_the_answer_is_still_the_walked_one(
+    schedule: Schedule, start: datetime, offset: int, steps: list[int]
+) -> None:
+    """The dashboard asks about the same start (a last check-in) minute after minute,
+    across midnights; what the schedule kept from earlier askings never shows."""
+    end = start + timedelta(seconds=offset)
+    for step in steps:
+        end += timedelta(seconds=step)
+        walked = sum((b - a).total_seconds() for a, b in schedule.intervals(start, end))
+        assert abs(schedule.working_seconds_between(start, end) - walked) < 1e-6

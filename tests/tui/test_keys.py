@@ -166,9 +166,14 @@ async def test_l_opens_the_audit_log_newest_first_filterable(
         path, audit.AuditEntry(action="pause", worker="ben", outcome="done", message="newer pause")
     )
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.press("l")
+        await pilot.press("l")  # maybe before the log is read (after the first frame)
         assert isinstance(app.screen, AuditLogScreen)
-        text = screen_text(app)
+        for _ in range(100):  # the read arrives: the open log fills in
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            text = screen_text(app)
+            if "newer pause" in text:
+                break
         assert text.index("newer pause") < text.index("older ping")
         await pilot.press("slash", *"ana")
         await pilot.pause()

@@ -52,3 +52,18 @@ def test_typing_on_a_live_terminal_is_not_a_hang_up() -> None:
     finally:
         os.close(master)
         os.close(slave)
+
+
+def test_the_watch_ends_with_its_guard() -> None:
+    """The watch has no timeout to notice the end by: the guard closing its pipe ends it."""
+    master, slave = pty.openpty()
+    app = FakeApp()
+    try:
+        with QuitGuard(app, input_fd=slave):  # type: ignore[arg-type]
+            (watch,) = [t for t in threading.enumerate() if t.name == "farwatch-hangup"]
+        watch.join(20)
+        assert not watch.is_alive(), "the watch outlived its guard"
+        assert not app.exited.is_set()
+    finally:
+        os.close(master)
+        os.close(slave)
