@@ -14,7 +14,7 @@ A window that crosses midnight (22:00-06:00) belongs to the day it starts on:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
@@ -390,13 +390,7 @@ class Schedule:
         """Working seconds from ``start`` to a local midnight, kept: judged again a minute
         later, a worker asks about the same start (their last check-in, their period's
         first day) up to the same midnight, and only the tail after it has grown."""
-        key = (start, midnight)
-        found = self._heads.get(key)
-        if found is None:
-            if len(self._heads) >= self._CACHE_LIMIT:
-                self._heads.clear()
-            found = self._heads[key] = self._span(start, midnight)
-        return found
+        return self._remembered(self._heads, (start, midnight), self._span)
 
     def _span(self, start: datetime, end: datetime) -> float:
         """``working_seconds_between`` without the memo; long spans by the weekly pattern."""
@@ -414,12 +408,20 @@ class Schedule:
     def _tail(self, midnight: datetime, end: datetime) -> float:
         """``_measured`` from a local midnight to ``end``, kept: every worker sharing this
         schedule is judged at the same ``now``, so they all ask for the same tail."""
-        key = (midnight, end)
-        found = self._tails.get(key)
+        return self._remembered(self._tails, (midnight, end), self._measured)
+
+    def _remembered(
+        self,
+        kept: dict[tuple[datetime, datetime], float],
+        span: tuple[datetime, datetime],
+        measure: Callable[[datetime, datetime], float],
+    ) -> float:
+        """``measure(*span)``, kept in ``kept`` (bounded: emptied when full)."""
+        found = kept.get(span)
         if found is None:
-            if len(self._tails) >= self._CACHE_LIMIT:
-                self._tails.clear()
-            found = self._tails[key] = self._measured(midnight, end)
+            if len(kept) >= self._CACHE_LIMIT:
+                kept.clear()
+            found = kept[span] = measure(*span)
         return found
 
     def _measured(self, start: datetime, end: datetime) -> float:

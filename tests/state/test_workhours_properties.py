@@ -74,16 +74,14 @@ def test_is_working_matches_the_intervals(schedule: Schedule, at: datetime) -> N
 
 
 PATTERN_ZONES = (*ZONES, "Africa/Casablanca", "America/Sao_Paulo", "UTC+05:30", "UTC")
+pattern_schedules = st.builds(
+    Schedule.parse, st.sampled_from(PATTERN_ZONES), st.sampled_from(HOURS), st.sampled_from(DAYS)
+)
 
 
 @settings(max_examples=150, deadline=None)
 @given(
-    st.builds(
-        Schedule.parse,
-        st.sampled_from(PATTERN_ZONES),
-        st.sampled_from(HOURS),
-        st.sampled_from(DAYS),
-    ),
+    pattern_schedules,
     st.datetimes(
         min_value=datetime(2015, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
     ),
@@ -102,12 +100,7 @@ def test_long_spans_from_the_weekly_pattern_equal_walking_every_day(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.builds(
-        Schedule.parse,
-        st.sampled_from(PATTERN_ZONES),
-        st.sampled_from(HOURS),
-        st.sampled_from(DAYS),
-    ),
+    pattern_schedules,
     st.datetimes(
         min_value=datetime(2015, 1, 1), max_value=datetime(2026, 12, 31), timezones=st.just(UTC)
     ),
@@ -126,12 +119,7 @@ def test_adding_months_of_working_time_lands_where_measuring_says(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    st.builds(
-        Schedule.parse,
-        st.sampled_from(PATTERN_ZONES),
-        st.sampled_from(HOURS),
-        st.sampled_from(DAYS),
-    ),
+    pattern_schedules,
     instants,
     st.integers(0, 40 * 86400),
     st.lists(st.integers(0, 8 * 3600), min_size=2, max_size=12),
