@@ -119,7 +119,11 @@ def test_second_writer_is_told_who_holds_the_cache(run: Run, make_config: MakeCo
 
 
 LOOP_SCRIPT = """
+import signal
 import sys
+# Ctrl-C as at a terminal: a suite started in the background by a shell without
+# job control hands its children SIGINT ignored, which Python then keeps.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.path.insert(0, {plugin!r})
 import fw_fake_sources
 fw_fake_sources.install_for_process()
