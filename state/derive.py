@@ -38,6 +38,7 @@ from operator import attrgetter
 from typing import Literal
 
 from farwatch.sources.model import CAP_PERIODS, CheckIn, RosterRow, TimeEntry
+from farwatch.state.fetch_check import FUTURE_TOLERANCE
 from farwatch.state.intervals import Span, WorkedTime
 from farwatch.state.matching import WorkerIndex
 from farwatch.state.settings import Settings, WorkerDefaults
@@ -53,10 +54,6 @@ from farwatch.state.workhours import (
 )
 
 ACTIVITY_HOURS = 24
-FUTURE_TOLERANCE = timedelta(minutes=10)
-"""Records stamped later than ``now`` by more than this are ignored: ``now`` is
-in the past (``status --now``), so they had not happened yet. Within it they
-count, since a mail server's clock running a little fast is common."""
 _HOUR = timedelta(hours=1)
 _IDLE_DAY = (0.0,) * ACTIVITY_HOURS
 _FALLBACK = WorkerDefaults()

@@ -35,8 +35,10 @@ def drop_unusable(result: FetchResult) -> FetchResult:
 
 
 FUTURE_TOLERANCE = timedelta(minutes=10)
-"""How far ahead of the poll a record may be stamped before it is called early
-(clock skew); the status model leaves such records out until their time."""
+"""How far ahead of ``now`` a record may be stamped and still count: a mail
+server's clock running a little fast is common. Derive leaves later records out
+(evaluated as of an earlier ``now``, they had not happened yet), and a poll
+warns about them (a clock is wrong somewhere)."""
 
 
 def warn_future(result: FetchResult, now: datetime) -> FetchResult:
